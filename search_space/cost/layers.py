@@ -1,0 +1,104 @@
+"""Cost records: one per convolution or normalisation layer of a model.
+
+Each record carries the Flax module path of the layer it describes, so the
+analytic count can be checked leaf by leaf against a real parameter tree.
+FLOPs are what the references report (``spinenet.md`` §6.1): batch-1
+convolution multiply-adds, ``H_out * W_out * k * k * C_in * C_out`` summed over
+conv layers; BN, activations, pooling, resizing and adds count zero.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+
+@dataclasses.dataclass(frozen=True)
+class Conv:
+    """A (possibly shared) k x k convolution applied at ``out_sizes`` resolutions."""
+
+    path: str
+    kernel: int
+    in_channels: int
+    out_channels: int
+    out_sizes: tuple[int, ...]
+    bias: bool = False
+
+    @property
+    def params(self) -> int:
+        weights = self.kernel * self.kernel * self.in_channels * self.out_channels
+        return weights + (self.out_channels if self.bias else 0)
+
+    @property
+    def madds(self) -> int:
+        per_position = self.kernel * self.kernel * self.in_channels * self.out_channels
+        return per_position * sum(size * size for size in self.out_sizes)
+
+    def param_shapes(self) -> dict[str, tuple[int, ...]]:
+        shapes = {f"{self.path}/kernel": (self.kernel, self.kernel, self.in_channels, self.out_channels)}
+        if self.bias:
+            shapes[f"{self.path}/bias"] = (self.out_channels,)
+        return shapes
+
+
+@dataclasses.dataclass(frozen=True)
+class Norm:
+    """A batch norm; trainable parameters are its scale and offset only."""
+
+    path: str
+    channels: int
+
+    @property
+    def params(self) -> int:
+        return 2 * self.channels
+
+    madds = 0
+
+    def param_shapes(self) -> dict[str, tuple[int, ...]]:
+        return {f"{self.path}/scale": (self.channels,), f"{self.path}/bias": (self.channels,)}
+
+
+Layer = Conv | Norm
+
+
+def conv_bn(path: str, kernel: int, in_channels: int, out_channels: int, out_size: int) -> list[Layer]:
+    """A bias-free conv and its BN, as the ``ConvBN`` Flax module names them."""
+    return [
+        Conv(f"{path}/conv", kernel, in_channels, out_channels, (out_size,)),
+        Norm(f"{path}/bn", out_channels),
+    ]
+
+
+def block_group_layers(
+    path: str,
+    block_fn: str,
+    in_channels: int,
+    filters: int,
+    stride: int,
+    repeats: int,
+    in_size: int,
+    out_size: int,
+) -> list[Layer]:
+    """A group of ``repeats`` bottleneck or residual blocks (TF ``_block_group``)."""
+    expansion = 4 if block_fn == "bottleneck" else 1
+    out_channels = filters * expansion
+    layers: list[Layer] = []
+    for r in range(repeats):
+        prefix = f"{path}/block_{r}"
+        c_in = in_channels if r == 0 else out_channels
+        s = stride if r == 0 else 1
+        size_in = in_size if r == 0 else out_size
+        if block_fn == "bottleneck":
+            layers += conv_bn(f"{prefix}/conv_0", 1, c_in, filters, size_in)
+            layers += conv_bn(f"{prefix}/conv_1", 3, filters, filters, out_size)
+            layers += conv_bn(f"{prefix}/conv_2", 1, filters, out_channels, out_size)
+        else:
+            layers += conv_bn(f"{prefix}/conv_0", 3, c_in, filters, out_size)
+            layers += conv_bn(f"{prefix}/conv_1", 3, filters, filters, out_size)
+        if needs_projection(c_in, out_channels, s):
+            layers += conv_bn(f"{prefix}/shortcut", 1, c_in, out_channels, out_size)
+    return layers
+
+
+def needs_projection(in_channels: int, out_channels: int, stride: int) -> bool:
+    """TF's rule: project the shortcut unless shapes already match."""
+    return not (in_channels == out_channels and stride == 1)
