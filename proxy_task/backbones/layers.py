@@ -1,0 +1,74 @@
+"""Layers shared by every backbone: conv + BN (+ activation), resizing, stochastic depth."""
+
+from __future__ import annotations
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+from proxy_task.backbones.options import BackboneOptions
+
+# Keras' default 'VarianceScaling': scale 1, fan_in, truncated normal.
+KERNEL_INIT = nn.initializers.variance_scaling(1.0, "fan_in", "truncated_normal")
+
+
+def activation_fn(name: str):
+    return {"relu": nn.relu, "swish": nn.swish}[name]
+
+
+class ConvBN(nn.Module):
+    """A bias-free 'SAME' conv, BN and (optionally) the activation.
+
+    Parameters live at ``<name>/conv/kernel`` and ``<name>/bn/{scale,bias}``.
+    """
+
+    features: int
+    kernel: int = 1
+    stride: int = 1
+    activate: bool = True
+    options: BackboneOptions = BackboneOptions()
+
+    @nn.compact
+    def __call__(self, x: jax.Array, train: bool) -> jax.Array:
+        x = nn.Conv(
+            self.features,
+            (self.kernel, self.kernel),
+            strides=(self.stride, self.stride),
+            padding="SAME",
+            use_bias=False,
+            kernel_init=KERNEL_INIT,
+            dtype=self.options.dtype,
+            name="conv",
+        )(x)
+        x = nn.BatchNorm(
+            use_running_average=not train,
+            momentum=self.options.norm_momentum,
+            epsilon=self.options.norm_epsilon,
+            dtype=self.options.dtype,
+            name="bn",
+        )(x)
+        return activation_fn(self.options.activation)(x) if self.activate else x
+
+
+def max_pool_3x3_s2(x: jax.Array) -> jax.Array:
+    """TF ``MaxPool2D(pool_size=3, strides=2, padding='SAME')``."""
+    return nn.max_pool(x, (3, 3), strides=(2, 2), padding="SAME")
+
+
+def nearest_upsample(x: jax.Array, scale: int) -> jax.Array:
+    """Nearest-neighbour upsampling by an integer factor (TF ``nearest_upsampling``)."""
+    batch, height, width, channels = x.shape
+    x = jnp.broadcast_to(x[:, :, None, :, None, :], (batch, height, scale, width, scale, channels))
+    return x.reshape(batch, height * scale, width * scale, channels)
+
+
+def stochastic_depth(module: nn.Module, x: jax.Array, rate: float, train: bool) -> jax.Array:
+    """Drops the residual branch per example with probability ``rate`` (TF ``StochasticDepth``).
+
+    Uses the module's 'dropout' RNG stream; a no-op at evaluation or rate 0.
+    """
+    if not train or rate <= 0.0:
+        return x
+    keep = 1.0 - rate
+    mask = jax.random.bernoulli(module.make_rng("dropout"), keep, (x.shape[0], 1, 1, 1))
+    return x / keep * mask.astype(x.dtype)

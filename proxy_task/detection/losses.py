@@ -1,0 +1,118 @@
+"""The RetinaNet training loss: sigmoid focal loss plus Huber box loss.
+
+Matches TF Model Garden's ``RetinaNetTask.build_losses`` (and the TPU repo's
+``RetinanetClassLoss`` / ``RetinanetBoxLoss``):
+
+* ``normalizer = (number of positive anchors in the whole batch) + 1``; the
+  ``+ 1`` keeps an image without objects from dividing by zero.
+* ``cls_loss = sum(focal(logits, one_hot(class_targets))) / normalizer`` over
+  every anchor that is not ignored and every class channel. Negatives have
+  all-zero targets; there is no background channel.
+* ``box_loss = sum(huber(box_outputs - box_targets)) / (4 * normalizer)`` over
+  positive anchors. The ``4`` is Keras ``Huber`` averaging over the last axis
+  (TPU: ``normalizer = num_positives * 4.0``).
+* ``total = cls_loss + box_loss_weight * box_loss``. Weight decay belongs to
+  the trainer.
+
+NOTE(reproduction): TF's heads predict ``num_classes = 91`` channels for COCO
+(category ids 1..90; channel 0 is never positive). Ours predict exactly
+``num_classes`` channels for contiguous class ids ``[0, num_classes)``; either
+way background is "every channel off".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import jax
+import jax.numpy as jnp
+import optax
+
+from proxy_task.detection.anchor_labeler import AnchorLabels
+
+
+@dataclasses.dataclass(frozen=True)
+class LossConfig:
+    """Weights of the RetinaNet loss (TF ``retinanet.Losses`` defaults).
+
+    Attributes:
+      focal_alpha: weight of positive targets in the focal loss.
+      focal_gamma: focusing exponent on ``1 - p_t``.
+      huber_delta: where the box loss turns from quadratic to linear.
+      box_loss_weight: multiplier of the box loss in the total.
+    """
+
+    focal_alpha: float = 0.25
+    focal_gamma: float = 1.5
+    huber_delta: float = 0.1
+    box_loss_weight: float = 50.0
+
+
+def sigmoid_focal_loss(logits: jax.Array, targets: jax.Array, alpha: float, gamma: float) -> jax.Array:
+    """Element-wise sigmoid focal loss (Lin et al. 2017, eq. 5; TF ``FocalLoss``).
+
+    ``-alpha_t * (1 - p_t)**gamma * log(p_t)``, with ``p_t = p`` and
+    ``alpha_t = alpha`` where the target is 1, ``p_t = 1 - p`` and
+    ``alpha_t = 1 - alpha`` where it is 0. Computed in log space
+    (``log p = log_sigmoid(z)``, ``log(1 - p) = log_sigmoid(-z)``) so it stays
+    finite, with finite gradients, for any logit.
+
+    Args:
+      logits: ``[...]`` raw class scores ``z``.
+      targets: ``[...]`` 0/1 targets, same shape.
+      alpha: positive-target weight.
+      gamma: focusing exponent, ``>= 0``.
+
+    Returns:
+      ``[...]`` float32 loss per element.
+    """
+    logits = logits.astype(jnp.float32)
+    is_positive = targets > 0.5
+    log_p_t = jnp.where(is_positive, jax.nn.log_sigmoid(logits), jax.nn.log_sigmoid(-logits))
+    log_one_minus_p_t = jnp.where(is_positive, jax.nn.log_sigmoid(-logits), jax.nn.log_sigmoid(logits))
+    alpha_t = jnp.where(is_positive, alpha, 1.0 - alpha)
+    return -alpha_t * jnp.exp(gamma * log_one_minus_p_t) * log_p_t
+
+
+def retinanet_loss(
+    class_outputs: jax.Array,
+    box_outputs: jax.Array,
+    labels: AnchorLabels,
+    config: LossConfig = LossConfig(),
+) -> tuple[jax.Array, dict[str, jax.Array]]:
+    """The RetinaNet loss of a batch.
+
+    Args:
+      class_outputs: ``[B, A, num_classes]`` logits in anchor order
+        (``flatten_level_outputs(head_classes, anchors, num_classes)``).
+      box_outputs: ``[B, A, 4]`` box codes
+        (``flatten_level_outputs(head_boxes, anchors, 4)``).
+      labels: batched ``AnchorLabels`` (leading ``[B, A]``).
+      config: loss weights.
+
+    Returns:
+      ``(total, metrics)``: the scalar loss to minimise, and scalars
+      ``total_loss``, ``cls_loss``, ``box_loss`` (before ``box_loss_weight``)
+      and ``num_positives``.
+    """
+    num_classes = class_outputs.shape[-1]
+    if class_outputs.shape[:2] != labels.class_targets.shape or box_outputs.shape[:2] != labels.class_targets.shape:
+        raise ValueError(
+            f"Outputs {class_outputs.shape} / {box_outputs.shape} do not match labels "
+            f"{labels.class_targets.shape}; flatten head outputs with flatten_level_outputs and label "
+            "with the same anchors."
+        )
+    num_positives = jnp.sum(labels.positive_mask.astype(jnp.float32))
+    normalizer = num_positives + 1.0
+
+    class_targets = jax.nn.one_hot(labels.class_targets, num_classes, dtype=jnp.float32)
+    focal = sigmoid_focal_loss(class_outputs, class_targets, config.focal_alpha, config.focal_gamma)
+    not_ignored = (~labels.ignore_mask)[..., None]
+    cls_loss = jnp.sum(jnp.where(not_ignored, focal, 0.0)) / normalizer
+
+    huber = optax.huber_loss(box_outputs.astype(jnp.float32), labels.box_targets, delta=config.huber_delta)
+    box_loss = jnp.sum(jnp.where(labels.positive_mask[..., None], huber, 0.0)) / (4.0 * normalizer)
+
+    total = cls_loss + config.box_loss_weight * box_loss
+    metrics = {"total_loss": total, "cls_loss": cls_loss, "box_loss": box_loss, "num_positives": num_positives}
+    return total, metrics
