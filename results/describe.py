@@ -6,6 +6,7 @@ from search_space.cost import count_cost
 from search_space.cost.resnet_fpn_layers import RESNET_LEVELS, resnet_filters
 from search_space.network_graph import level_size, resolve
 from search_space.scaling import Scaling
+from search_space.validation import validate
 from search_space.spec import ArchitectureSpec, ResNetFpnSpec, SpineNetSpec
 from results.table import render_table
 
@@ -41,7 +42,8 @@ def resnet_rows(spec: ResNetFpnSpec, scaling: Scaling) -> list[list[object]]:
 
 
 def describe(spec: ArchitectureSpec, scaling: Scaling, variant: str, num_classes: int) -> str:
-    """The full report as text."""
+    """The full report as text; raises ``SpecError`` for an invalid spec or input size."""
+    validate(spec, scaling.input_size)
     if isinstance(spec, ResNetFpnSpec):
         headers = ["stage", "level", "blocks", "C", "C_out", "resolution", "FPN"]
         table = render_table(headers, resnet_rows(spec, scaling))

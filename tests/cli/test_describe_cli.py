@@ -1,0 +1,69 @@
+"""``spinenet-nas describe``: the real entry point, good and bad input."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from nas.cli import main
+from search_space import SPINENET_49, spec_to_json
+
+
+def test_describe_spinenet_49_at_640(capsys):
+    assert main(["describe", "spinenet-49", "--input-size", "640"]) == 0
+    out = capsys.readouterr().out
+    assert "21,831,488" in out and "28,543,383 (28.5 M)" in out and "85.3 B" in out
+    assert "7,12 +11" in out  # the dangling L5 block merged into the P5 output
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["spinenet-96"], "36,262,976"),
+        (["spinenet-49", "--variant", "proxy"], "1,169,696"),
+        (["r50-fpn"], "(34.1 M)"),
+        (["spinenet-190"], "1881.7 B"),
+    ],
+)
+def test_describe_variants(capsys, args, fragment):
+    assert main(["describe", *args]) == 0
+    assert fragment in capsys.readouterr().out
+
+
+def test_describe_json_file(tmp_path, capsys):
+    path = tmp_path / "arch.json"
+    path.write_text(spec_to_json(SPINENET_49))
+    assert main(["describe", str(path)]) == 0
+    assert "21,831,488" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "content, args, fragment",
+    [
+        ('{"blocks": [{"level": 3, "block_fn": "bottleneck", "parents": [0, 7]}]}', [], "parent 7 is not an earlier block"),
+        ("{oops", [], "malformed JSON"),
+        (None, ["--variant", "49XL"], "unknown variant '49XL'"),
+        (None, ["--input-size", "600"], "input size 600 is not divisible by 2^7=128"),
+    ],
+)
+def test_describe_bad_input_exits_non_zero(tmp_path, capsys, content, args, fragment):
+    target = "spinenet-49"
+    if content is not None:
+        target = str(tmp_path / "bad.json")
+        (tmp_path / "bad.json").write_text(content)
+    assert main(["describe", target, *args]) == 2
+    err = capsys.readouterr().err
+    assert "error:" in err and fragment in err
+
+
+def test_console_script_end_to_end(tmp_path):
+    bad = tmp_path / "bad.json"
+    data = json.loads(spec_to_json(SPINENET_49))
+    data["blocks"][3]["block_fn"] = "resnext"
+    bad.write_text(json.dumps(data))
+    good = subprocess.run([sys.executable, "-m", "nas.cli", "describe", "spinenet-49"], capture_output=True, text=True)
+    assert good.returncode == 0 and "RetinaNet total" in good.stdout
+    failed = subprocess.run([sys.executable, "-m", "nas.cli", "describe", str(bad)], capture_output=True, text=True)
+    assert failed.returncode == 2
+    assert "block 3 (net[5]): unknown block type 'resnext'" in failed.stderr
