@@ -16,7 +16,7 @@ from typing import Callable
 import flax.linen as nn
 import jax
 
-from proxy_task.backbones.layers import activation_fn
+from proxy_task.backbones.layers import activation_fn, batch_norm
 from proxy_task.backbones.options import BackboneOptions
 from search_space.cost.head_layers import ANCHORS_PER_LOCATION, BOX_COORDINATES
 
@@ -49,10 +49,7 @@ class Subnet(nn.Module):
         results = {}
         for level, x in sorted(features.items()):
             for i, conv in enumerate(convs):
-                x = nn.BatchNorm(
-                    use_running_average=not train, momentum=opts.norm_momentum,
-                    epsilon=opts.norm_epsilon, dtype=opts.dtype, name=f"bn_{i}_l{level}",
-                )(conv(x))
+                x = batch_norm(opts, train, f"bn_{i}_l{level}")(conv(x))
                 x = activation_fn(opts.activation)(x)
             results[level] = predict(x)
         return results

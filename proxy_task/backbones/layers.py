@@ -16,6 +16,17 @@ def activation_fn(name: str):
     return {"relu": nn.relu, "swish": nn.swish}[name]
 
 
+def batch_norm(options: BackboneOptions, train: bool, name: str) -> nn.BatchNorm:
+    """The project's one BN configuration (momentum, epsilon, dtype from ``options``)."""
+    return nn.BatchNorm(
+        use_running_average=not train,
+        momentum=options.norm_momentum,
+        epsilon=options.norm_epsilon,
+        dtype=options.dtype,
+        name=name,
+    )
+
+
 class ConvBN(nn.Module):
     """A bias-free 'SAME' conv, BN and (optionally) the activation.
 
@@ -40,13 +51,7 @@ class ConvBN(nn.Module):
             dtype=self.options.dtype,
             name="conv",
         )(x)
-        x = nn.BatchNorm(
-            use_running_average=not train,
-            momentum=self.options.norm_momentum,
-            epsilon=self.options.norm_epsilon,
-            dtype=self.options.dtype,
-            name="bn",
-        )(x)
+        x = batch_norm(self.options, train, "bn")(x)
         return activation_fn(self.options.activation)(x) if self.activate else x
 
 

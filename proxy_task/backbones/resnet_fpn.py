@@ -12,7 +12,7 @@ import flax.linen as nn
 import jax
 
 from proxy_task.backbones.blocks import BlockGroup
-from proxy_task.backbones.layers import KERNEL_INIT, ConvBN, activation_fn, max_pool_3x3_s2, nearest_upsample
+from proxy_task.backbones.layers import KERNEL_INIT, ConvBN, activation_fn, batch_norm, max_pool_3x3_s2, nearest_upsample
 from proxy_task.backbones.options import BackboneOptions
 from search_space.cost.resnet_fpn_layers import RESNET_LEVELS, resnet_filters
 from search_space.scaling import STEM_CONV_FILTERS, Scaling
@@ -46,10 +46,7 @@ class Fpn(nn.Module):
                 x = activation_fn(opts.activation)(x)
             outputs[level] = conv(3, 2, f"p{level}")(x)
         return {
-            level: nn.BatchNorm(
-                use_running_average=not train, momentum=opts.norm_momentum, epsilon=opts.norm_epsilon,
-                dtype=opts.dtype, name=f"bn_{level}",
-            )(outputs[level])
+            level: batch_norm(opts, train, f"bn_{level}")(outputs[level])
             for level in range(self.min_level, self.max_level + 1)
         }
 
