@@ -122,8 +122,17 @@ def label_anchors(
     anchor_boxes = jnp.asarray(anchor_boxes, jnp.float32)
     gt_boxes = jnp.asarray(gt_boxes, jnp.float32)
     gt_classes = jnp.asarray(gt_classes, jnp.int32)
-    crowd = jnp.zeros(gt_classes.shape, bool) if gt_is_crowd is None else jnp.asarray(gt_is_crowd, bool)
+    if gt_classes.ndim != 1 or gt_classes.shape[0] < 1 or gt_boxes.shape != (gt_classes.shape[0], 4):
+        raise ValueError(
+            f"label_anchors labels one image: gt_boxes must be [M, 4] and gt_classes [M] with M >= 1, got "
+            f"{gt_boxes.shape} and {gt_classes.shape}; pad with class -1 rows, and batch with "
+            "label_anchors_batched."
+        )
     real = gt_classes >= 0
+    # Without crowds the crowd branch is left out of the graph entirely: built
+    # from a constant mask, XLA would try to constant-fold an [A, M] reduction.
+    has_crowds = gt_is_crowd is not None and config.crowd_ioa_threshold is not None
+    crowd = jnp.zeros_like(real) if gt_is_crowd is None else (real & jnp.asarray(gt_is_crowd, bool))
     matchable = real & ~crowd
 
     iou = jnp.where(matchable[None, :], pairwise_iou(anchor_boxes, gt_boxes), -1.0)  # [A, M]
@@ -138,8 +147,8 @@ def label_anchors(
         positive = positive | forced
         negative = negative & ~forced
     ignore = ~positive & ~negative
-    if config.crowd_ioa_threshold is not None:
-        ioa = jnp.where((real & crowd)[None, :], pairwise_ioa(anchor_boxes, gt_boxes), 0.0)
+    if has_crowds:
+        ioa = jnp.where(crowd[None, :], pairwise_ioa(anchor_boxes, gt_boxes), 0.0)
         in_crowd = jnp.max(ioa, axis=1) >= config.crowd_ioa_threshold
         ignore = ignore | (~positive & in_crowd)
 
@@ -162,7 +171,7 @@ def label_anchors_batched(
     config: MatchConfig = MatchConfig(),
 ) -> AnchorLabels:
     """``label_anchors`` over a batch: ``gt_*`` carry a leading ``B``, labels too."""
-    if gt_is_crowd is None:
-        gt_is_crowd = jnp.zeros(jnp.shape(gt_classes), bool)
     label = functools.partial(label_anchors, config=config)
+    if gt_is_crowd is None:
+        return jax.vmap(label, in_axes=(None, 0, 0))(anchor_boxes, gt_boxes, gt_classes)
     return jax.vmap(label, in_axes=(None, 0, 0, 0))(anchor_boxes, gt_boxes, gt_classes, gt_is_crowd)

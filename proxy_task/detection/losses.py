@@ -96,7 +96,8 @@ def retinanet_loss(
       and ``num_positives``.
     """
     num_classes = class_outputs.shape[-1]
-    if class_outputs.shape[:2] != labels.class_targets.shape or box_outputs.shape[:2] != labels.class_targets.shape:
+    expected = labels.class_targets.shape
+    if class_outputs.shape[:2] != expected or box_outputs.shape[:2] != expected:
         raise ValueError(
             f"Outputs {class_outputs.shape} / {box_outputs.shape} do not match labels "
             f"{labels.class_targets.shape}; flatten head outputs with flatten_level_outputs and label "
