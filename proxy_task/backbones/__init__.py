@@ -15,10 +15,10 @@ __all__ = ["BackboneOptions", "ResNetFpn", "SpineNet", "build_backbone"]
 
 
 def build_backbone(
-    spec: ArchitectureSpec, scaling: Scaling, options: BackboneOptions = BackboneOptions()
+    spec: ArchitectureSpec, scaling: Scaling, options: BackboneOptions = BackboneOptions(), name: str | None = None
 ) -> nn.Module:
     """The Flax module for ``spec`` at ``scaling``; calling it returns ``{level: features}``."""
     validate(spec, scaling.input_size)
     if isinstance(spec, ResNetFpnSpec):
-        return ResNetFpn(spec, scaling, options)
-    return SpineNet(spec, scaling, options)
+        return ResNetFpn(spec, scaling, options, name=name)
+    return SpineNet(spec, scaling, options, name=name)

@@ -70,10 +70,11 @@ class DataConfig:
         randomly cropped back to S.
       horizontal_flip: flip half of the training images left-right.
       max_boxes: M, boxes per image after padding; extra boxes are dropped
-        (COCO train2017 has at most 93 per image).
+        from the batch (evaluation ground truth keeps them all).
       seed: seeds file order, shuffling and every augmentation draw.
-      deterministic: keep tf.data's element order fixed; ``False`` lets
-        parallel maps finish out of order (same elements, faster).
+      deterministic: keep tf.data's element order fixed, so batches are
+        reproducible; ``False`` lets parallel reads and maps finish out of
+        order (faster, not reproducible).
       shuffle_buffer: examples in the training shuffle buffer.
       heldout_ids_file: COCO only: a text file of train2017 image ids to hold
         out (see ``proxy_task.data.heldout``); ``None`` uses the sha256-rank

@@ -1,0 +1,115 @@
+"""The proxy task's configuration: one nested, frozen config and its presets.
+
+``ProxyConfig`` nests by concern: ``scaling`` (model size and input), ``data``,
+``train``, ``model`` (BN, activation, precision), ``match``, ``loss`` and
+``postprocess``. Presets (each documents its command and cost):
+
+* ``paper``: the SpineNet paper's proxy (§5.1): SpineNet-49 scaled by 0.25,
+  resample alpha 0.25, endpoints and head 64, 512 px, 5 epochs on COCO
+  train2017 minus 7,392 held-out images; AP on the held-out images.
+  ``spinenet-nas train --spec spinenet-49 --preset paper --set data.data_dir=DIR``
+* ``cpu``: the embedded synthetic dataset at 128 px; one trial in a few
+  minutes on 2 CPU cores. ``spinenet-nas train --spec spinenet-49 --preset cpu``
+* ``smoke``: seconds; for tests of every entry point.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from proxy_task.backbones.options import BackboneOptions
+from proxy_task.data.config import DataConfig, SyntheticConfig
+from proxy_task.detection import LossConfig, MatchConfig, PostprocessConfig
+from search_space.scaling import Scaling, get_scaling
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    """SGD with momentum, weight decay, linear warm-up and step decay.
+
+    The learning rate is ``base_learning_rate * batch_size / base_batch_size``
+    (linear scaling); it warms up linearly over ``warmup_fraction`` of the
+    steps and is multiplied by ``decay_factor`` at each of ``decay_at``
+    (fractions of training).
+    """
+
+    epochs: float = 5.0
+    base_learning_rate: float = 0.08
+    base_batch_size: int = 64
+    momentum: float = 0.9
+    weight_decay: float = 4e-5
+    warmup_fraction: float = 0.03
+    decay_at: tuple[float, ...] = (0.8,)
+    decay_factor: float = 0.1
+    log_every: int = 20
+    seed: int = 0
+    eval_batches: int | None = None  # None: the whole held-out split
+
+    def __post_init__(self):
+        object.__setattr__(self, "decay_at", tuple(self.decay_at))
+        if self.epochs <= 0 or self.base_learning_rate <= 0 or self.log_every < 1:
+            raise ValueError(
+                f"TrainConfig: epochs ({self.epochs}), base_learning_rate ({self.base_learning_rate}) "
+                f"and log_every ({self.log_every}) must be positive"
+            )
+        if not 0 <= self.warmup_fraction < 1 or any(not 0 < d < 1 for d in self.decay_at):
+            raise ValueError("TrainConfig: warmup_fraction must be in [0, 1) and decay_at fractions in (0, 1)")
+
+
+@dataclasses.dataclass(frozen=True)
+class ProxyConfig:
+    scaling: Scaling = get_scaling("proxy")
+    data: DataConfig = DataConfig(input_size=512)
+    train: TrainConfig = TrainConfig()
+    model: BackboneOptions = BackboneOptions()
+    match: MatchConfig = MatchConfig()
+    loss: LossConfig = LossConfig()
+    postprocess: PostprocessConfig = PostprocessConfig()
+
+    def __post_init__(self):
+        if self.data.input_size != self.scaling.input_size:
+            raise ValueError(
+                f"data.input_size ({self.data.input_size}) differs from scaling.input_size "
+                f"({self.scaling.input_size}); set both (the presets keep them equal)"
+            )
+
+
+def _at_size(config: ProxyConfig, size: int, **data_changes) -> ProxyConfig:
+    return dataclasses.replace(
+        config,
+        scaling=config.scaling.replace(input_size=size),
+        data=dataclasses.replace(config.data, input_size=size, **data_changes),
+    )
+
+
+def paper_preset() -> ProxyConfig:
+    """The paper's proxy on COCO (needs COCO prepared for TFDS; see README)."""
+    return _at_size(ProxyConfig(), 512, dataset="coco", batch_size=64, scale_jitter=(0.8, 1.2))
+
+
+def cpu_preset() -> ProxyConfig:
+    """Embedded data, 128 px, a few minutes per trial on 2 cores."""
+    base = ProxyConfig(train=TrainConfig(epochs=6, base_learning_rate=0.08, base_batch_size=64, log_every=10))
+    return _at_size(
+        base, 128, dataset="synthetic", batch_size=16, max_boxes=16,
+        synthetic=SyntheticConfig(num_train=1000, num_heldout=200, image_size=128, max_objects=6),
+    )
+
+
+def smoke_preset() -> ProxyConfig:
+    """Seconds: a handful of steps on a tiny synthetic set."""
+    base = ProxyConfig(train=TrainConfig(epochs=1, log_every=2))
+    return _at_size(
+        base, 128, dataset="synthetic", batch_size=4, max_boxes=8,
+        synthetic=SyntheticConfig(num_train=16, num_heldout=8, image_size=128, max_objects=4),
+    )
+
+
+PRESETS = {"paper": paper_preset, "cpu": cpu_preset, "smoke": smoke_preset}
+
+
+def get_preset(name: str) -> ProxyConfig:
+    try:
+        return PRESETS[name]()
+    except KeyError:
+        raise ValueError(f"unknown preset {name!r}; choose one of {sorted(PRESETS)}") from None

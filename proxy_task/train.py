@@ -1,0 +1,179 @@
+"""``train_and_evaluate``: one proxy trial, from a spec to held-out COCO AP.
+
+Side effects are injected: progress goes to ``report_fn`` (a dict per log
+interval), files only under ``workdir``. Data-parallel over all local devices
+with ``jax.sharding``: the batch is split on its leading axis, the state is
+replicated, and XLA inserts the gradient all-reduce.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import math
+import time
+from pathlib import Path
+from typing import Callable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+from proxy_task.config import ProxyConfig
+from proxy_task.data import build_dataset, dataset_info, ensure_prepared
+from proxy_task.detection import AnchorConfig, generate_anchors
+from proxy_task.evaluation import CocoEvaluator
+from proxy_task.optimizer import make_optimizer
+from proxy_task.retinanet import RetinaNet
+from proxy_task.train_step import NonFiniteLossError, StepContext, TrainState, eval_step, train_step
+from search_space.cost import count_cost
+from search_space.serialization import spec_to_dict
+from search_space.spec import ArchitectureSpec
+from search_space.validation import validate
+
+ReportFn = Callable[[dict], None]
+TRAIN_KEYS = ("image", "boxes", "classes", "is_crowd")
+
+
+@dataclasses.dataclass(frozen=True)
+class ProxyResult:
+    """What one trial measured. ``ap`` holds AP, AP50, AP75, APs, APm, APl."""
+
+    ap: dict[str, float]
+    params: int
+    madds: int
+    train_seconds: float
+    eval_seconds: float
+    images_per_second: float
+    steps: int
+    final_loss: float
+    device: str
+
+    @property
+    def reward(self) -> float:
+        return self.ap["AP"]
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def _mesh_shardings(batch_size: int):
+    devices = jax.devices()
+    if batch_size % len(devices):
+        raise ValueError(
+            f"batch size {batch_size} is not divisible by the {len(devices)} local devices; "
+            f"use a multiple of {len(devices)}"
+        )
+    mesh = Mesh(np.array(devices), ("data",))
+    return NamedSharding(mesh, PartitionSpec("data")), NamedSharding(mesh, PartitionSpec())
+
+
+def create_state(context: StepContext, config: ProxyConfig, replicated) -> TrainState:
+    size = config.scaling.input_size
+    rng = jax.random.key(config.train.seed)
+    init_rng, dropout_rng = jax.random.split(rng)
+    images = jnp.zeros((1, size, size, 3), jnp.float32)
+
+    @functools.partial(jax.jit, out_shardings=replicated)
+    def init():
+        variables = context.model.init(init_rng, images, train=False)
+        params = variables["params"]
+        return TrainState(
+            step=jnp.zeros((), jnp.int32), params=params, batch_stats=variables["batch_stats"],
+            opt_state=context.optimizer.init(params), rng=dropout_rng,
+        )
+
+    return init()
+
+
+def train_and_evaluate(
+    spec: ArchitectureSpec, config: ProxyConfig, workdir: str | Path, report_fn: ReportFn | None = None
+) -> ProxyResult:
+    """Trains RetinaNet with ``spec``'s backbone, returns held-out AP and costs.
+
+    Raises:
+      SpecError: the spec is invalid at this input size.
+      DatasetNotFoundError: the dataset is not prepared (the message says how).
+      NonFiniteLossError: the loss became NaN or infinite.
+    """
+    report = report_fn or (lambda _: None)
+    validate(spec, config.scaling.input_size)
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    ensure_prepared(config.data)
+    info = dataset_info(config.data)
+    data_sharding, replicated = _mesh_shardings(config.data.batch_size)
+    steps_per_epoch = max(1, info.num_examples["train"] // config.data.batch_size)
+    total_steps = max(1, math.ceil(config.train.epochs * steps_per_epoch))
+    context = StepContext(
+        model=RetinaNet(spec, config.scaling, info.num_classes, config.model),
+        optimizer=make_optimizer(config.train, config.data.batch_size, total_steps),
+        anchors=generate_anchors(
+            AnchorConfig(spec.min_level, spec.max_level, anchor_size=config.scaling.anchor_size),
+            config.scaling.input_size,
+        ),
+        num_classes=info.num_classes,
+        match=config.match, loss=config.loss, postprocess=config.postprocess,
+    )
+    state = create_state(context, config, replicated)
+    state, train_seconds, final_loss = _train(context, state, config, total_steps, data_sharding, report)
+    ap, eval_seconds = _evaluate(context, state, config, data_sharding)
+    cost = count_cost(spec, config.scaling, info.num_classes)
+    result = ProxyResult(
+        ap=ap, params=cost.total_params, madds=cost.total_madds, train_seconds=train_seconds,
+        eval_seconds=eval_seconds, images_per_second=total_steps * config.data.batch_size / train_seconds,
+        steps=total_steps, final_loss=final_loss, device=jax.devices()[0].device_kind,
+    )
+    (workdir / "result.json").write_text(json.dumps({"spec": spec_to_dict(spec), **result.to_dict()}, indent=2))
+    report({"event": "done", **result.to_dict()})
+    return result
+
+
+def _train(context, state, config, total_steps, data_sharding, report):
+    step_fn = jax.jit(functools.partial(train_step, context), donate_argnums=(0,))
+    batches = build_dataset(config.data, "train")
+    pending, start, first_step_time = [], time.perf_counter(), None
+    final_loss = float("nan")
+    for step in range(1, total_steps + 1):
+        raw = next(batches)
+        batch = jax.device_put({k: raw[k] for k in TRAIN_KEYS}, data_sharding)
+        state, metrics = step_fn(state, batch)
+        pending.append(metrics)
+        if step == 1:
+            jax.block_until_ready(metrics)
+            first_step_time = time.perf_counter()  # excludes compilation from images/s
+        if step % config.train.log_every == 0 or step == total_steps:
+            fetched = jax.device_get(pending)
+            pending = []
+            if not all(bool(m["finite"]) for m in fetched):
+                raise NonFiniteLossError(
+                    f"training loss became NaN/inf by step {step}; lower train.base_learning_rate "
+                    f"(now {config.train.base_learning_rate}) or check the data"
+                )
+            final_loss = float(fetched[-1]["total_loss"])
+            report({
+                "event": "train", "step": step, "total_steps": total_steps, "loss": final_loss,
+                "cls_loss": float(fetched[-1]["cls_loss"]), "box_loss": float(fetched[-1]["box_loss"]),
+                "elapsed": time.perf_counter() - start,
+            })
+    measured_steps = max(1, total_steps - 1)
+    seconds = (time.perf_counter() - first_step_time) * total_steps / measured_steps if total_steps > 1 else (
+        time.perf_counter() - start)
+    return state, seconds, final_loss
+
+
+def _evaluate(context, state, config, data_sharding):
+    start = time.perf_counter()
+    evaluator = CocoEvaluator.from_dataset(config.data, "heldout")
+    step_fn = jax.jit(functools.partial(eval_step, context))
+    for index, batch in enumerate(build_dataset(config.data, "heldout")):
+        if config.train.eval_batches is not None and index >= config.train.eval_batches:
+            break
+        detections = jax.device_get(step_fn(state, jax.device_put(batch["image"], data_sharding)))
+        evaluator.add(
+            detections.boxes, detections.scores, detections.classes, batch,
+            num_detections=detections.num_detections,
+        )
+    return evaluator.evaluate(), time.perf_counter() - start

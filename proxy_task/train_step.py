@@ -1,0 +1,89 @@
+"""Pure step functions: ``(state, batch) -> (state, metrics)`` and the evaluation step.
+
+Anchor labelling runs inside the jitted step, on the device, from the padded
+ground truth of the batch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import flax
+import jax
+import jax.numpy as jnp
+import optax
+
+from proxy_task.detection import (
+    Anchors, LossConfig, MatchConfig, PostprocessConfig, flatten_level_outputs, label_anchors_batched,
+    postprocess, retinanet_loss,
+)
+from search_space.cost.head_layers import BOX_COORDINATES
+
+
+class NonFiniteLossError(FloatingPointError):
+    """The training loss became NaN or infinite; the trial cannot give a reward."""
+
+
+@flax.struct.dataclass
+class TrainState:
+    step: jax.Array
+    params: Any
+    batch_stats: Any
+    opt_state: Any
+    rng: jax.Array
+
+
+@dataclasses.dataclass(frozen=True)
+class StepContext:
+    """Static things a step needs: the model, the optimizer, anchors and configs."""
+
+    model: Any
+    optimizer: optax.GradientTransformation
+    anchors: Anchors
+    num_classes: int
+    match: MatchConfig
+    loss: LossConfig
+    postprocess: PostprocessConfig
+
+    def __hash__(self):
+        return id(self)
+
+
+def outputs_to_flat(context: StepContext, class_outputs, box_outputs):
+    classes = flatten_level_outputs(class_outputs, context.anchors, last_dim=context.num_classes)
+    boxes = flatten_level_outputs(box_outputs, context.anchors, last_dim=BOX_COORDINATES)
+    return classes.astype(jnp.float32), boxes.astype(jnp.float32)
+
+
+def train_step(context: StepContext, state: TrainState, batch: dict) -> tuple[TrainState, dict]:
+    labels = label_anchors_batched(
+        jnp.asarray(context.anchors.boxes), batch["boxes"], batch["classes"], batch["is_crowd"], context.match
+    )
+    dropout_rng = jax.random.fold_in(state.rng, state.step)
+
+    def loss_fn(params):
+        (class_outputs, box_outputs), updates = context.model.apply(
+            {"params": params, "batch_stats": state.batch_stats}, batch["image"], train=True,
+            rngs={"dropout": dropout_rng}, mutable=["batch_stats"],
+        )
+        classes, boxes = outputs_to_flat(context, class_outputs, box_outputs)
+        total, metrics = retinanet_loss(classes, boxes, labels, context.loss)
+        return total, (metrics, updates["batch_stats"])
+
+    (loss, (metrics, batch_stats)), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.params)
+    updates, opt_state = context.optimizer.update(grads, state.opt_state, state.params)
+    new_state = state.replace(
+        step=state.step + 1, params=optax.apply_updates(state.params, updates),
+        batch_stats=batch_stats, opt_state=opt_state,
+    )
+    metrics = dict(metrics, finite=jnp.isfinite(loss), grad_norm=optax.global_norm(grads))
+    return new_state, metrics
+
+
+def eval_step(context: StepContext, state: TrainState, images: jax.Array):
+    class_outputs, box_outputs = context.model.apply(
+        {"params": state.params, "batch_stats": state.batch_stats}, images, train=False
+    )
+    classes, boxes = outputs_to_flat(context, class_outputs, box_outputs)
+    return postprocess(classes, boxes, context.anchors, context.postprocess)
