@@ -89,7 +89,7 @@ def paper_preset() -> ProxyConfig:
 
 def cpu_preset() -> ProxyConfig:
     """Embedded data, 128 px, a few minutes per trial on 2 cores."""
-    base = ProxyConfig(train=TrainConfig(epochs=6, base_learning_rate=0.08, base_batch_size=64, log_every=10))
+    base = ProxyConfig(train=TrainConfig(epochs=6.0, base_learning_rate=0.08, base_batch_size=64, log_every=10))
     return _at_size(
         base, 128, dataset="synthetic", batch_size=16, max_boxes=16,
         synthetic=SyntheticConfig(num_train=1000, num_heldout=200, image_size=128, max_objects=6),
@@ -98,7 +98,7 @@ def cpu_preset() -> ProxyConfig:
 
 def smoke_preset() -> ProxyConfig:
     """Seconds: a handful of steps on a tiny synthetic set."""
-    base = ProxyConfig(train=TrainConfig(epochs=1, log_every=2))
+    base = ProxyConfig(train=TrainConfig(epochs=1.0, log_every=2))
     return _at_size(
         base, 128, dataset="synthetic", batch_size=4, max_boxes=8,
         synthetic=SyntheticConfig(num_train=16, num_heldout=8, image_size=128, max_objects=4),

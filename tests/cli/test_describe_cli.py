@@ -67,3 +67,17 @@ def test_console_script_end_to_end(tmp_path):
     failed = subprocess.run([sys.executable, "-m", "nas.cli", "describe", str(bad)], capture_output=True, text=True)
     assert failed.returncode == 2
     assert "block 3 (net[5]): unknown block type 'resnext'" in failed.stderr
+
+
+def test_train_refuses_bad_config_before_running(capsys):
+    assert main(["train", "--spec", "spinenet-49", "--preset", "smoke", "--set", "train.epoks=2"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown config key 'train.epoks'" in err and "train.epochs" in err
+    assert main(["train", "--spec", "spinenet-49", "--preset", "smoke", "--set", "train.epochs=fast"]) == 2
+    assert "train.epochs: expected a float, got 'fast'" in capsys.readouterr().err
+
+
+def test_train_reports_a_missing_coco_dataset(tmp_path, capsys):
+    args = ["train", "--spec", "spinenet-49", "--preset", "paper", "--set", f"data.data_dir={tmp_path}"]
+    assert main(args) == 2
+    assert "coco" in capsys.readouterr().err.lower()
