@@ -133,10 +133,13 @@ def _check_shape(space: SearchSpace, spec: SpineNetSpec) -> None:
         raise SpecError(f"space {space.name!r} holds SpineNet specs, got {type(spec).__name__}")
     validate(spec)
     if spec.stem != space.stem:
-        raise SpecError(f"stem {list(spec.stem.levels)} differs from space {space.name!r}'s stem {list(space.stem.levels)}")
+        raise SpecError(
+            f"stem {list(spec.stem.levels)} differs from space {space.name!r}'s stem {list(space.stem.levels)}"
+        )
     if (spec.min_level, spec.max_level) != (space.min_level, space.max_level):
         raise SpecError(
-            f"outputs L{spec.min_level}..L{spec.max_level} differ from the space's L{space.min_level}..L{space.max_level}"
+            f"outputs L{spec.min_level}..L{spec.max_level} differ from the space's "
+            f"L{space.min_level}..L{space.max_level}"
         )
     if len(spec.blocks) != space.num_blocks:
         raise SpecError(

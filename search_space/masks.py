@@ -19,6 +19,7 @@ two small functions that work on NumPy and on ``jax.numpy`` alike (pass
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 import numpy as np
@@ -125,14 +126,10 @@ class MaskWalker:
         self.t += 1
 
 
-_TABLE_CACHE: dict[SearchSpace, MaskTables] = {}
-
-
+@functools.lru_cache(maxsize=64)
 def tables_for(space: SearchSpace) -> MaskTables:
     """``build_tables(space)``, built once per space (the arrays are read-only)."""
-    if space not in _TABLE_CACHE:
-        tables = build_tables(space)
-        for array in tables:
-            array.setflags(write=False)
-        _TABLE_CACHE[space] = tables
-    return _TABLE_CACHE[space]
+    tables = build_tables(space)
+    for array in tables:
+        array.setflags(write=False)
+    return tables

@@ -201,22 +201,27 @@ class SearchSpace:
 
 def _check_space(space: SearchSpace) -> None:
     where = f"search space {space.name!r}"
-    if not space.output_levels or list(space.output_levels) != list(
-        range(space.output_levels[0], space.output_levels[0] + len(space.output_levels))
-    ):
-        raise SpecError(f"{where}: output_levels {list(space.output_levels)} must be ascending and contiguous, e.g. [3, 4, 5, 6, 7]")
+    outputs, levels_ok = list(space.output_levels), range(MIN_BLOCK_LEVEL, MAX_BLOCK_LEVEL + 1)
+    if not outputs or outputs != list(range(outputs[0], outputs[0] + len(outputs))):
+        raise SpecError(f"{where}: output_levels {outputs} must be ascending and contiguous, e.g. [3, 4, 5, 6, 7]")
     low, high = space.level_range
-    if not MIN_BLOCK_LEVEL <= low <= high <= MAX_BLOCK_LEVEL:
-        raise SpecError(f"{where}: level_range {list(space.level_range)} must lie within L{MIN_BLOCK_LEVEL}..L{MAX_BLOCK_LEVEL}")
+    if not (low in levels_ok and high in levels_ok and low <= high):
+        raise SpecError(
+            f"{where}: level_range {list(space.level_range)} must lie within "
+            f"L{MIN_BLOCK_LEVEL}..L{MAX_BLOCK_LEVEL}"
+        )
     for level in space.output_levels + space.intermediate_levels:
-        if not MIN_BLOCK_LEVEL <= level <= MAX_BLOCK_LEVEL:
+        if level not in levels_ok:
             raise SpecError(f"{where}: level {level} is outside L{MIN_BLOCK_LEVEL}..L{MAX_BLOCK_LEVEL}")
     if len(set(space.level_offsets)) != len(space.level_offsets) or 0 not in space.level_offsets:
         raise SpecError(f"{where}: level_offsets {list(space.level_offsets)} must be distinct and include 0")
-    if not space.block_fns or any(fn not in BLOCK_FNS for fn in space.block_fns) or len(set(space.block_fns)) != len(space.block_fns):
-        raise SpecError(f"{where}: block_fns {list(space.block_fns)} must be distinct entries of {list(BLOCK_FNS)}")
+    fns = space.block_fns
+    if not fns or any(fn not in BLOCK_FNS for fn in fns) or len(set(fns)) != len(fns):
+        raise SpecError(f"{where}: block_fns {list(fns)} must be distinct entries of {list(BLOCK_FNS)}")
     if space.parent_window is not None and space.parent_window < 1:
-        raise SpecError(f"{where}: parent_window {space.parent_window} must be >= 1, or None for all earlier blocks")
+        raise SpecError(
+            f"{where}: parent_window {space.parent_window} must be >= 1, or None for all earlier blocks"
+        )
     if space.num_stem < 2:
         raise SpecError(f"{where}: the stem needs at least 2 blocks (the first block takes two distinct parents)")
     for base in space.base_levels:
@@ -250,7 +255,10 @@ def space_from_allocation(
     remaining = dict(scale_permuted_allocation)
     for level in output_levels:
         if remaining.get(level, 0) < 1:
-            raise SpecError(f"space {name!r}: the allocation {scale_permuted_allocation} has no L{level} block for the L{level} output")
+            raise SpecError(
+                f"space {name!r}: the allocation {scale_permuted_allocation} has no L{level} block "
+                f"for the L{level} output"
+            )
         remaining[level] -= 1
     intermediate = tuple(level for level in sorted(remaining) for _ in range(remaining[level]))
     return SearchSpace(
@@ -260,3 +268,26 @@ def space_from_allocation(
         output_levels=tuple(output_levels),
         **options,
     )
+
+
+def space_to_dict(space: SearchSpace) -> dict:
+    """A JSON-able dict of ``space`` (stored with searcher states)."""
+    return {
+        "name": space.name,
+        "stem": list(space.stem.levels),
+        "intermediate_levels": list(space.intermediate_levels),
+        "output_levels": list(space.output_levels),
+        "parent_window": space.parent_window,
+        "level_offsets": list(space.level_offsets),
+        "block_fns": list(space.block_fns),
+        "level_range": list(space.level_range),
+    }
+
+
+def space_from_dict(data: dict) -> SearchSpace:
+    """Inverse of ``space_to_dict``."""
+    fields = {f.name for f in dataclasses.fields(SearchSpace)}
+    unknown = sorted(set(data) - fields)
+    if unknown:
+        raise SpecError(f"search space: unknown key(s) {unknown}; allowed keys are {sorted(fields)}")
+    return SearchSpace(**{**data, "stem": StemSpec(tuple(data["stem"]))})

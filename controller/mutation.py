@@ -1,0 +1,50 @@
+"""Mutations that stay inside the search space.
+
+One mutation changes one decision, chosen uniformly among the decisions that
+can change:
+
+* a permutation step (an intermediate or output level) swaps its level with a
+  later block of the same pool that has a different level, so the multiset of
+  levels is kept (changing one level alone would leave a level unplaced);
+* any other step (offset, block type, a parent) takes another valid choice,
+  uniformly.
+
+Later decisions that the change made invalid (a second parent no longer above
+the first, an offset that now leaves the level range) are redrawn uniformly;
+every other decision is inherited.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from controller.uniform import repair, step_masks
+from search_space.encoding import Decisions
+from search_space.masks import tables_for
+from search_space.space import SearchSpace
+
+
+def mutate(space: SearchSpace, decisions: Sequence[int], rng: np.random.Generator) -> Decisions:
+    """A valid neighbour of ``decisions`` that differs in at least one decision."""
+    decisions = list(decisions)
+    masks = step_masks(space, decisions)
+    pools = tables_for(space).pool
+    options = []  # (step, partner step or None)
+    for t, choice in enumerate(decisions):
+        if pools[t] >= 0:
+            partners = [u for u in range(t + 1, len(decisions)) if pools[u] == pools[t] and decisions[u] != choice]
+            options.extend((t, u) for u in partners)
+        elif masks[t].sum() > 1:
+            options.append((t, None))
+    if not options:  # a space with a single sample
+        return tuple(decisions)
+    step, partner = options[rng.integers(len(options))]
+    if partner is not None:
+        decisions[step], decisions[partner] = decisions[partner], decisions[step]
+    else:
+        others = np.flatnonzero(masks[step])
+        others = others[others != decisions[step]]
+        decisions[step] = int(others[rng.integers(len(others))])
+    return repair(space, decisions, rng)

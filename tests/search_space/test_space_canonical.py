@@ -1,0 +1,53 @@
+"""The canonical hash: equal for the same network however it was reached."""
+
+import dataclasses
+
+import numpy as np
+
+from controller.dedup import RewardCache
+from controller.uniform import sample_uniform
+from search_space.builtins import SPINENET_49, SPINENET_49_TF16
+from search_space.canonical import spec_hash
+from search_space.encoding import decode
+from search_space.serialization import spec_from_tuples
+from search_space.spaces import SPINENET_49_SPACE
+
+
+def _with_block(spec, k, **changes):
+    blocks = list(spec.blocks)
+    blocks[k] = dataclasses.replace(blocks[k], **changes)
+    return dataclasses.replace(spec, blocks=tuple(blocks))
+
+
+def test_names_parent_order_and_unused_blocks_do_not_matter():
+    h = spec_hash(SPINENET_49)
+    assert spec_hash(dataclasses.replace(SPINENET_49, name="other")) == h
+    assert spec_hash(_with_block(SPINENET_49, 3, parents=(4, 2))) == h
+    assert spec_hash(SPINENET_49_TF16) == h  # the extra L2 output block is unused
+
+
+def test_the_early_internal_ordering_of_spinenet_49_is_the_same_network():
+    # spinenet.md §1.3: the L6 and L7 output blocks in the other order.
+    tuples = [b.as_tuple() for b in SPINENET_49.blocks]
+    tuples[13], tuples[14] = tuples[14], tuples[13]
+    assert spec_hash(spec_from_tuples(tuples)) == spec_hash(SPINENET_49)
+
+
+def test_changes_to_used_blocks_change_the_hash():
+    h = spec_hash(SPINENET_49)
+    assert spec_hash(_with_block(SPINENET_49, 2, block_fn="residual")) != h
+    assert spec_hash(_with_block(SPINENET_49, 2, parents=(0, 2))) != h
+    assert spec_hash(_with_block(SPINENET_49, 2, level=4)) != h
+
+
+def test_aliased_decisions_hash_equal_and_the_cache_reuses_rewards():
+    rng = np.random.default_rng(0)
+    cache = RewardCache()
+    specs = [decode(SPINENET_49_SPACE, sample_uniform(SPINENET_49_SPACE, rng)) for _ in range(200)]
+    for i, spec in enumerate(specs):
+        assert cache.lookup(spec) is None  # random samples of this space practically never repeat
+        cache.record(spec, float(i))
+    swapped = _with_block(specs[7], 0, parents=tuple(reversed(specs[7].blocks[0].parents)))
+    assert cache.lookup(swapped).reward == 7.0
+    assert cache.hits == 1
+    assert RewardCache.from_dict(cache.to_dict()).to_dict() == cache.to_dict()
