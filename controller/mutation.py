@@ -3,9 +3,9 @@
 One mutation changes one decision, chosen uniformly among the decisions that
 can change:
 
-* a permutation step (an intermediate or output level) swaps its level with a
-  later block of the same pool that has a different level, so the multiset of
-  levels is kept (changing one level alone would leave a level unplaced);
+* a permutation step (an intermediate or output level) swaps its level with
+  another block of the same pool that has a different level, so the multiset
+  of levels is kept (changing one level alone would leave a level unplaced);
 * any other step (offset, block type, a parent) takes another valid choice,
   uniformly.
 
@@ -31,18 +31,18 @@ def mutate(space: SearchSpace, decisions: Sequence[int], rng: np.random.Generato
     decisions = list(decisions)
     masks = step_masks(space, decisions)
     pools = tables_for(space).pool
-    options = []  # (step, partner step or None)
-    for t, choice in enumerate(decisions):
-        if pools[t] >= 0:
-            partners = [u for u in range(t + 1, len(decisions)) if pools[u] == pools[t] and decisions[u] != choice]
-            options.extend((t, u) for u in partners)
-        elif masks[t].sum() > 1:
-            options.append((t, None))
+
+    def partners(t):  # other blocks of the same pool with another level: swap candidates
+        return [u for u in range(len(decisions)) if pools[u] == pools[t] and decisions[u] != decisions[t]]
+
+    options = [t for t in range(len(decisions)) if (partners(t) if pools[t] >= 0 else masks[t].sum() > 1)]
     if not options:  # a space with a single sample
         return tuple(decisions)
-    step, partner = options[rng.integers(len(options))]
-    if partner is not None:
-        decisions[step], decisions[partner] = decisions[partner], decisions[step]
+    step = options[rng.integers(len(options))]
+    if pools[step] >= 0:
+        swaps = partners(step)
+        other = swaps[rng.integers(len(swaps))]
+        decisions[step], decisions[other] = decisions[other], decisions[step]
     else:
         others = np.flatnonzero(masks[step])
         others = others[others != decisions[step]]

@@ -7,9 +7,10 @@ adjustments. A sample of the space is a flat tuple of ints, one per
 ``DecisionStep``; ``search_space.encoding`` turns it into a ``SpineNetSpec``
 and back, ``search_space.masks`` says which choices are valid at each step.
 
-Decision order. Intermediate blocks come first, then output blocks (the paper
-fixes the permutation before the connections; every searcher here emits a
-block's level before its connections, which is the same distribution).
+Decision order. Intermediate blocks come first, then output blocks. The paper
+fixes the whole permutation before the connections; here each block's level
+comes right before its connections instead: the same set of samples, in an
+order where the controller knows a block's level when it picks its parents.
 Per intermediate block ``k``::
 
     intermediate_level  which level of the multiset it takes (a distinct level)

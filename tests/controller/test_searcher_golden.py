@@ -12,7 +12,7 @@ from searcher_fixtures import KINDS, small_searcher, toy_reward
 
 GOLDEN = {
     "random": "1fe99ebf6b39d84f",
-    "evolution": "2f756c72316331fb",
+    "evolution": "b3dbcd64e1c02fca",
     "reinforce": "2a824f7234161028",
 }
 
