@@ -46,9 +46,6 @@ class StepContext:
     loss: LossConfig
     postprocess: PostprocessConfig
 
-    def __hash__(self):
-        return id(self)
-
 
 def outputs_to_flat(context: StepContext, class_outputs, box_outputs):
     classes = flatten_level_outputs(class_outputs, context.anchors, last_dim=context.num_classes)

@@ -7,6 +7,7 @@ import jax
 
 from proxy_task.backbones.layers import ConvBN, activation_fn, stochastic_depth
 from proxy_task.backbones.options import BackboneOptions
+from search_space.cost.layers import needs_projection
 from search_space.spec import BOTTLENECK, EXPANSION
 
 
@@ -67,7 +68,7 @@ class BlockGroup(nn.Module):
     def __call__(self, x: jax.Array, train: bool) -> jax.Array:
         block_cls = Bottleneck if self.block_fn == BOTTLENECK else Residual
         out_channels = self.filters * EXPANSION[self.block_fn]
-        project = not (x.shape[-1] == out_channels and self.stride == 1)
+        project = needs_projection(x.shape[-1], out_channels, self.stride)
         for r in range(self.repeats):
             x = block_cls(
                 self.filters,
