@@ -215,7 +215,26 @@ def spec_from_tuples_text(text: str, name: str = "custom") -> SpineNetSpec:
         entries = ast.literal_eval(text[match.start():end])
     except (ValueError, SyntaxError) as err:
         raise SpecError(f"malformed block tuples: {err}; use literals only, e.g. (2, 'bottleneck', (0, 1), False)") from None
-    return spec_from_tuples(entries, name=name)
+    return spec_from_tuples(entries, name=name, **_module_settings(text))
+
+
+# Settings an exported module (``export_spec(spec, 'python')``) defines next to its tuples.
+_MODULE_SETTING = re.compile(r"^(STEM_LEVELS|MIN_LEVEL|MAX_LEVEL)\s*=\s*(.+?)\s*(?:#.*)?$", re.M)
+
+
+def _module_settings(text: str) -> dict[str, Any]:
+    """``stem``, ``min_level`` and ``max_level`` when the source sets them; else the defaults."""
+    settings = {}
+    for key, value in _MODULE_SETTING.findall(text):
+        try:
+            literal = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            raise SpecError(f"{key} = {value}: expected a literal, e.g. {key} = 3") from None
+        if key == "STEM_LEVELS":
+            settings["stem"] = StemSpec(_int_list(literal, key))
+        else:
+            settings[key.lower()] = _int(literal, key)
+    return settings
 
 
 def load_spec_file(path: str | Path) -> ArchitectureSpec:
