@@ -88,23 +88,15 @@ def create_state(context: StepContext, config: ProxyConfig, replicated) -> Train
     return init()
 
 
-def train_and_evaluate(
-    spec: ArchitectureSpec, config: ProxyConfig, workdir: str | Path, report_fn: ReportFn | None = None
-) -> ProxyResult:
-    """Trains RetinaNet with ``spec``'s backbone, returns held-out AP and costs.
+def prepare_trial(spec: ArchitectureSpec, config: ProxyConfig):
+    """Validates, prepares the data and builds the step context of one trial.
 
-    Raises:
-      SpecError: the spec is invalid at this input size.
-      DatasetNotFoundError: the dataset is not prepared (the message says how).
-      NonFiniteLossError: the loss became NaN or infinite.
+    Returns ``(context, dataset_info, total_steps, (data_sharding, replicated))``.
     """
-    report = report_fn or (lambda _: None)
     validate(spec, config.scaling.input_size)
-    workdir = Path(workdir)
-    workdir.mkdir(parents=True, exist_ok=True)
     ensure_prepared(config.data)
     info = dataset_info(config.data)
-    data_sharding, replicated = _mesh_shardings(config.data.batch_size)
+    shardings = _mesh_shardings(config.data.batch_size)
     steps_per_epoch = max(1, info.num_examples["train"] // config.data.batch_size)
     total_steps = max(1, math.ceil(config.train.epochs * steps_per_epoch))
     context = StepContext(
@@ -117,6 +109,30 @@ def train_and_evaluate(
         num_classes=info.num_classes,
         match=config.match, loss=config.loss, postprocess=config.postprocess,
     )
+    return context, info, total_steps, shardings
+
+
+def evaluate_untrained(spec: ArchitectureSpec, config: ProxyConfig) -> dict[str, float]:
+    """Held-out AP of the freshly initialised model: the floor a trained reward must clear."""
+    context, _, _, (data_sharding, replicated) = prepare_trial(spec, config)
+    state = create_state(context, config, replicated)
+    return _evaluate(context, state, config, data_sharding)[0]
+
+
+def train_and_evaluate(
+    spec: ArchitectureSpec, config: ProxyConfig, workdir: str | Path, report_fn: ReportFn | None = None
+) -> ProxyResult:
+    """Trains RetinaNet with ``spec``'s backbone, returns held-out AP and costs.
+
+    Raises:
+      SpecError: the spec is invalid at this input size.
+      DatasetNotFoundError: the dataset is not prepared (the message says how).
+      NonFiniteLossError: the loss became NaN or infinite.
+    """
+    report = report_fn or (lambda _: None)
+    workdir = Path(workdir)
+    context, info, total_steps, (data_sharding, replicated) = prepare_trial(spec, config)
+    workdir.mkdir(parents=True, exist_ok=True)
     state = create_state(context, config, replicated)
     state, train_seconds, final_loss = _train(context, state, config, total_steps, data_sharding, report)
     ap, eval_seconds = _evaluate(context, state, config, data_sharding)
@@ -126,7 +142,10 @@ def train_and_evaluate(
         eval_seconds=eval_seconds, images_per_second=total_steps * config.data.batch_size / train_seconds,
         steps=total_steps, final_loss=final_loss, device=jax.devices()[0].device_kind,
     )
-    (workdir / "result.json").write_text(json.dumps({"spec": spec_to_dict(spec), **result.to_dict()}, indent=2))
+    # Written whole then renamed: a reader never sees half a result.
+    partial = workdir / ".result.json.tmp"
+    partial.write_text(json.dumps({"spec": spec_to_dict(spec), **result.to_dict()}, indent=2))
+    partial.replace(workdir / "result.json")
     report({"event": "done", **result.to_dict()})
     return result
 

@@ -75,7 +75,7 @@ def test_train_mode_swish_and_stochastic_depth():
 
 def test_bfloat16_compute():
     scaling = get_scaling("proxy").replace(input_size=128)
-    module = build_backbone(SPINENET_49, scaling, BackboneOptions(dtype=jnp.bfloat16))
+    module = build_backbone(SPINENET_49, scaling, BackboneOptions(compute_dtype="bfloat16"))
     features = run(module)
     assert all(f.dtype == jnp.bfloat16 for f in features.values())
 
