@@ -42,6 +42,8 @@ class CompareConfig:
         search, or ``49`` etc. for full-size models), at the preset's input size.
       final_set: ``key=value`` overrides of the final training's ``ProxyConfig``.
       final_seeds: each final training runs once per seed (train and data seeds).
+      data_dir: the TFDS data dir of every campaign and final training (COCO
+        for ``paper``); ``None``: TFDS's default.
     """
 
     searched: tuple[str, ...] = ("r35-sp18", "r23-sp30", "r14-sp39", "r0-sp53", "spinenet-49")
@@ -52,12 +54,14 @@ class CompareConfig:
     final_scaling: str = "proxy"
     final_set: tuple[str, ...] = ()
     final_seeds: tuple[int, ...] = (0, 1, 2)
+    data_dir: str | None = None
 
     def final_protocol(self, seed: int) -> ProxyConfig:
         """The final training's config for one seed."""
         base = get_preset(self.final_preset)
         base = dataclasses.replace(
             base, scaling=SCALINGS[self.final_scaling].replace(input_size=base.scaling.input_size))
+        base = dataclasses.replace(base, data=dataclasses.replace(base.data, data_dir=self.data_dir))
         return apply_overrides(base, [*self.final_set, f"train.seed={seed}", f"data.seed={seed}"])
 
 
@@ -111,6 +115,8 @@ def resolve(assignments: Sequence[str] = (), preset: str = "cpu") -> Comparison:
             mine.append(assignment)
     compare = apply_overrides(compare, mine)
     check(compare)
+    if compare.data_dir is not None:
+        theirs.append(f"proxy.data.data_dir={compare.data_dir}")
     comparison = Comparison(compare, campaign_config.resolve(theirs), preset, tuple(theirs))
     for space in compare.searched:
         comparison.campaign_for(space)  # every member's campaign config is valid before anything runs
