@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
+from nas.compare.command import add_parser as add_compare_parser
 from nas.overrides import ConfigError
 from search_space.builtins import get_builtin, implied_variant
 from search_space.errors import SpecError
@@ -67,6 +69,83 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_search(args: argparse.Namespace) -> int:
+    import time
+
+    from nas.campaign import config as campaign_config
+    from nas.campaign.launch import search
+
+    config = campaign_config.resolve(args.set or [], args.config)  # every key checked before anything starts
+    root = args.dir or time.strftime("runs/search-%Y%m%d-%H%M%S")
+    return search(config, root, args.address, command=" ".join(sys.argv))
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    from nas.campaign.launch import resume
+
+    return resume(args.dir, args.set or [], args.address, command=" ".join(sys.argv))
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from nas.campaign.directory import CampaignDir
+    from nas.campaign.report import status_text, write_plots
+
+    directory = CampaignDir(args.dir)
+    print(status_text(directory, args.top))
+    if not args.no_plots:
+        for path in write_plots(directory, min(args.top, 3)):
+            print(f"plot: {path}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from nas.campaign.directory import CampaignDir
+    from nas.campaign.export import export_top
+
+    directory = CampaignDir(args.dir)
+    space = directory.read_meta()["space"]
+    formats = [args.format] if args.format else ["json", "python", "tf"]
+    written, notes = export_top(directory.trials.read(), Path(args.out or directory.export), space, args.top,
+                                formats, get_scaling(args.variant))
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    if not written:
+        print("nothing exported: no trial has succeeded yet" if not notes else "nothing exported", file=sys.stderr)
+        return EXIT_FAILURE
+    for path in written:
+        print(path)
+    return 0
+
+
+def _add_campaign_commands(commands) -> None:
+    search = commands.add_parser("search", help="run a search campaign on Ray Tune (default: a small real one)")
+    search.add_argument("--config", help="a JSON or TOML file of campaign keys (nested or dotted)")
+    search.add_argument("--set", action="append", metavar="KEY=VALUE",
+                        help="override, e.g. search.num_trials=8, preset=smoke, resources.gpus=0.5")
+    search.add_argument("--address", help="join this Ray cluster ('auto', 'HOST:6379', 'ray://HOST:10001'); "
+                                          "default: start Ray on this machine")
+    search.add_argument("--dir", help="the campaign directory (default runs/search-DATE-TIME)")
+    search.set_defaults(run=cmd_search)
+    resume = commands.add_parser("resume", help="continue a campaign after a crash, kill or Ctrl-C")
+    resume.add_argument("dir", help="the campaign directory")
+    resume.add_argument("--set", action="append", metavar="KEY=VALUE",
+                        help="change the budget or machines, e.g. search.max_failures=10, search.num_trials=40")
+    resume.add_argument("--address", help="join this Ray cluster (default: start Ray on this machine)")
+    resume.set_defaults(run=cmd_resume)
+    status = commands.add_parser("status", help="progress, best so far, failures and cost; writes plots")
+    status.add_argument("dir", help="the campaign directory")
+    status.add_argument("--top", type=int, default=5, help="architectures listed (default 5)")
+    status.add_argument("--no-plots", action="store_true", help="do not write DIR/plots/*.png")
+    status.set_defaults(run=cmd_status)
+    export = commands.add_parser("export", help="write the best architectures as JSON, Python or TF block specs")
+    export.add_argument("dir", help="the campaign directory")
+    export.add_argument("--top", type=int, default=1, help="how many distinct architectures (default 1)")
+    export.add_argument("--format", choices=["json", "python", "tf"], help="one format (default: all three)")
+    export.add_argument("--variant", default="49", help=f"scaling written by --format tf: one of {sorted(SCALINGS)}")
+    export.add_argument("--out", help="output folder (default DIR/export)")
+    export.set_defaults(run=cmd_export)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="spinenet-nas", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -82,6 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--set", action="append", metavar="KEY=VALUE", help="override, e.g. train.epochs=2")
     train.add_argument("--workdir", default="runs/train", help="where result.json goes (default runs/train)")
     train.set_defaults(run=cmd_train)
+    _add_campaign_commands(commands)
+    add_compare_parser(commands)
     return parser
 
 

@@ -3,7 +3,8 @@
 Keys are dotted paths (``train.epochs=2``, ``data.synthetic.num_train=500``);
 values parse as JSON where they can (numbers, booleans, lists, null) and as
 strings otherwise. An unknown key or a value of the wrong type is refused with
-the list of valid keys, before anything runs.
+the list of valid keys, before anything runs. All keys are applied at once, so
+checks that relate two fields see the final values of both.
 """
 
 from __future__ import annotations
@@ -50,30 +51,81 @@ def valid_keys(config: Any, prefix: str = "") -> list[str]:
     return keys
 
 
-def apply_override(config: Any, key: str, value: Any, full_key: str | None = None) -> Any:
-    """Sets one dotted ``key`` (already known valid) to ``value``, type-checked."""
-    full_key = full_key or key
-    head, _, rest = key.partition(".")
-    current = getattr(config, head)  # keys were checked against valid_keys(root)
-    new = apply_override(current, rest, value, full_key) if rest else _coerce(value, current, full_key)
+def _split(assignment: str) -> tuple[str, Any]:
+    key, sep, text = assignment.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"override {assignment!r} is not key=value, e.g. train.epochs=2")
+    return key.strip(), _parse_value(text.strip())
+
+
+def check_key(config: Any, key: str, keys: list[str] | None = None) -> None:
+    """Raises ``ConfigError`` (with the valid keys) unless ``key`` is a leaf key of ``config``."""
+    keys = valid_keys(config) if keys is None else keys
+    if key in keys:
+        return
+    groups = sorted({k.rsplit(".", 1)[0] for k in keys if "." in k})
+    if key in groups:
+        raise ConfigError(f"{key!r} is a group; set one of its keys: {', '.join(k for k in keys if k.startswith(key + '.'))}")
+    raise ConfigError(f"unknown config key {key!r}; valid keys: {', '.join(keys)}")
+
+
+def to_values(config: Any) -> dict[str, Any]:
+    """``{dotted key: value}`` for every leaf of ``config`` (the inverse of ``apply_values``)."""
+    return {key: _get(config, key) for key in valid_keys(config)}
+
+
+def _get(config: Any, key: str) -> Any:
+    for part in key.split("."):
+        config = getattr(config, part)
+    return config
+
+
+def apply_values(config: Any, values: typing.Mapping[str, Any]) -> Any:
+    """Sets many dotted keys at once, type-checked; each dataclass is rebuilt once.
+
+    Rebuilding each nested dataclass once with all of its changes lets checks
+    that relate two fields (``data.input_size`` and ``scaling.input_size``)
+    see the final values, whatever order the keys come in.
+    """
+    keys = valid_keys(config)
+    tree: dict[str, Any] = {}
+    for key, value in values.items():
+        check_key(config, key, keys)
+        node = tree
+        *heads, last = key.split(".")
+        for head in heads:
+            node = node.setdefault(head, {})
+        node[last] = _Leaf(key, _coerce(value, _get(config, key), key))
+    return _rebuild(config, tree)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Leaf:
+    key: str
+    value: Any
+
+
+def _leaf_keys(changes: dict[str, Any]) -> list[str]:
+    return [c.key for c in changes.values() if isinstance(c, _Leaf)] + [
+        key for c in changes.values() if not isinstance(c, _Leaf) for key in _leaf_keys(c)]
+
+
+def _rebuild(config: Any, changes: dict[str, Any]) -> Any:
+    fields = {name: change.value if isinstance(change, _Leaf) else _rebuild(getattr(config, name), change)
+              for name, change in changes.items()}
     try:
-        return dataclasses.replace(config, **{head: new})
+        return dataclasses.replace(config, **fields)
     except (TypeError, ValueError) as err:
-        raise ConfigError(f"{full_key}={value!r} is invalid: {err}") from None
+        if isinstance(err, ConfigError):
+            raise
+        raise ConfigError(f"{', '.join(_leaf_keys(changes))}: invalid value: {err}") from None
 
 
 def apply_overrides(config: Any, assignments: typing.Sequence[str]) -> Any:
-    """Applies ``key=value`` strings in order."""
+    """Applies ``key=value`` strings (a later one wins) at once, see ``apply_values``."""
+    values: dict[str, Any] = {}
     for assignment in assignments:
-        key, sep, text = assignment.partition("=")
-        if not sep or not key:
-            raise ConfigError(f"override {assignment!r} is not key=value, e.g. train.epochs=2")
-        key = key.strip()
-        keys = valid_keys(config)
-        if key not in keys:
-            groups = sorted({k.rsplit(".", 1)[0] for k in keys if "." in k})
-            if key in groups:
-                raise ConfigError(f"{key!r} is a group; set one of its keys: {', '.join(k for k in keys if k.startswith(key + '.'))}")
-            raise ConfigError(f"unknown config key {key!r}; valid keys: {', '.join(keys)}")
-        config = apply_override(config, key, _parse_value(text.strip()))
-    return config
+        key, value = _split(assignment)
+        check_key(config, key)
+        values[key] = value
+    return apply_values(config, values)

@@ -1,0 +1,112 @@
+"""The campaign directory: everything a campaign writes, and its lock.
+
+    DIR/campaign.json     the resolved config, space and searcher (written once, atomically)
+    DIR/launches.jsonl    one line per search/resume: time, Ray address, resume overrides
+    DIR/proposals.jsonl   every proposal before it is dispatched: id, decisions, sync batch
+    DIR/trials.jsonl      one record per finished trial (``nas.campaign.records``)
+    DIR/searcher.msgpack  the searcher's state (``controller.Searcher.save``, atomic)
+    DIR/tune/             Ray Tune experiments, one per launch
+    DIR/trials/<id>/      trial working directories (logs, result.json)
+    DIR/tensorboard/      reward, baseline, entropy and best-so-far scalars
+    DIR/export/           the best architectures (json, python, tf)
+    DIR/plots/            written by ``spinenet-nas status``
+
+Every file is either written once atomically or appended one fsynced line at
+a time, so a crash at any instant leaves the directory consistent: the
+records in trials.jsonl are the source of truth when resuming.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from controller.checkpoint import write_atomic
+from nas.campaign.jsonl import JsonLines
+from nas.overrides import ConfigError
+
+FORMAT = "spinenet-nas/campaign"
+VERSION = 1
+
+
+class CampaignDir:
+    """Paths and files of one campaign directory."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root).absolute()
+        self.trials = JsonLines(self.root / "trials.jsonl")
+        self.proposals = JsonLines(self.root / "proposals.jsonl")
+        self.launches = JsonLines(self.root / "launches.jsonl")
+        self.campaign_file = self.root / "campaign.json"
+        self.searcher_file = self.root / "searcher.msgpack"
+        self.tune = self.root / "tune"
+        self.tensorboard = self.root / "tensorboard"
+        self.export = self.root / "export"
+        self.plots = self.root / "plots"
+        self._lock = None
+
+    def trial_dir(self, trial_id: int) -> Path:
+        return self.root / "trials" / f"{trial_id:05d}"
+
+    @property
+    def exists(self) -> bool:
+        return self.campaign_file.is_file()
+
+    def check_new(self) -> None:
+        """Raises ``ConfigError`` unless a new campaign can start here."""
+        if self.exists:
+            raise ConfigError(f"{self.root} already holds a campaign; continue it with "
+                              f"`spinenet-nas resume {self.root}` or choose another --dir")
+        if self.root.exists() and any(self.root.iterdir()):
+            raise ConfigError(f"{self.root} exists and is not empty; choose another --dir")
+
+    def create(self, meta: dict[str, Any]) -> None:
+        """Starts a campaign here: refuses a directory that holds one or anything else."""
+        self.check_new()
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.lock()
+        write_atomic(self.campaign_file, json.dumps({"format": FORMAT, "version": VERSION, **meta},
+                                                    indent=2, sort_keys=True).encode())
+
+    def read_meta(self) -> dict[str, Any]:
+        """campaign.json, checked."""
+        if not self.exists:
+            raise ConfigError(f"{self.root} is not a campaign directory (no campaign.json); "
+                              f"start one with `spinenet-nas search --dir {self.root}`")
+        meta = json.loads(self.campaign_file.read_text())
+        if meta.get("format") != FORMAT or meta.get("version") != VERSION:
+            raise ConfigError(f"{self.campaign_file} is not a version-{VERSION} campaign file")
+        return meta
+
+    def lock(self) -> None:
+        """Holds the directory's lock until the process exits (a kill -9 releases it)."""
+        if self._lock is not None:
+            return
+        handle = open(self.root / ".lock", "a")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise ConfigError(f"another driver is running the campaign in {self.root}") from None
+        self._lock = handle
+
+    def unlock(self) -> None:
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
+
+    def record_launch(self, command: str, **details: Any) -> int:
+        """Appends this launch to launches.jsonl; returns its number."""
+        number = len(self.launches.read())
+        self.launches.append({"launch": number, "command": command, "time": time.time(),
+                              "pid": os.getpid(), **details})
+        return number
+
+    def close(self) -> None:
+        for log in (self.trials, self.proposals, self.launches):
+            log.close()
+        self.unlock()

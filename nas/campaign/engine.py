@@ -1,0 +1,223 @@
+"""The campaign driver's state machine: proposals out, outcomes in. No Ray here.
+
+A dispatcher (``tune_searcher`` for Ray Tune, ``task_runner`` for Ray tasks)
+asks ``next_proposal()`` for work and reports each trial with ``complete()``.
+Every step leaves the campaign directory consistent, in this order:
+
+1. a proposal is appended to proposals.jsonl (fsynced) before it is dispatched;
+2. a finished trial is appended to trials.jsonl (fsynced) before the searcher
+   hears of it;
+3. the searcher hears of trials in a fixed order: the order of trials.jsonl
+   (async), or at the end of each batch in proposal order (sync).
+
+So the searcher's state is always a function of the two files, and
+``recovery.replay`` rebuilds it exactly after a crash at any instant.
+
+Repeats: with ``reuse_known_rewards``, a proposal whose architecture
+(``spec_hash``) already has a reusable outcome is recorded at once as cached; one
+whose architecture is running waits for that trial and then reuses its outcome.
+"""
+
+from __future__ import annotations
+
+import collections
+import time
+from typing import Any, Callable
+
+from controller import Proposal, Searcher
+from nas.campaign.config import CampaignConfig
+from nas.campaign.directory import CampaignDir
+from nas.campaign.records import OUTCOME_KEYS, cached_record, is_genuine_failure, make_record, reusable
+from search_space.canonical import spec_hash
+
+FINISHED = "FINISHED"
+
+
+class Campaign:
+    """Proposes, dispatches, records and feeds back trials of one campaign."""
+
+    def __init__(self, config: CampaignConfig, directory: CampaignDir, searcher: Searcher,
+                 observers: tuple[Callable[[dict, "Campaign"], None], ...] = ()):
+        self.config = config
+        self.dir = directory
+        self.searcher = searcher
+        self.observers = observers
+        self.known: dict[str, tuple] = {}  # spec_hash -> reusable outcome (values of OUTCOME_KEYS)
+        self.queue: collections.deque[Proposal] = collections.deque()  # issued, to dispatch
+        self.in_flight: dict[int, Proposal] = {}
+        self.waiting: dict[str, list[Proposal]] = {}  # repeats of a running architecture
+        self._running_hash: dict[str, int] = {}
+        self._hash: dict[int, str] = {}
+        self.issued = 0  # proposal ids 0..issued-1 exist
+        self.batch: list[int] = []  # sync mode: the current batch's proposal ids
+        self.batch_index = -1
+        self.batch_target = 0
+        self.held: dict[int, dict[str, Any]] = {}  # sync mode: finished, fed back at batch end
+        self.num_records = self.num_failures = self.num_cached = 0
+        self.best: tuple[float, int] | None = None
+        self.device_seconds = 0.0
+        self.stop_reason: str | None = None
+        self.error: Exception | None = None  # a failure of the driver itself, re-raised by the launcher
+        self._last_checkpoint = 0.0
+
+    # -- what dispatchers call ------------------------------------------------
+
+    def next_proposal(self) -> Proposal | str | None:
+        """A proposal to run now, ``None`` (ask again later) or ``FINISHED``."""
+        search = self.config.search
+        while True:
+            if self.stop_reason is not None:
+                return FINISHED
+            if search.mode == "async" and len(self.in_flight) >= search.concurrency:
+                return None
+            if self.queue:
+                proposal = self.queue.popleft()
+            elif self.issued >= search.num_trials:
+                return None if self.waiting else FINISHED
+            elif search.mode == "sync" and not self._batch_open():
+                return None
+            else:
+                proposal = self._propose()
+            if not self._absorb(proposal):
+                self.in_flight[proposal.id] = proposal
+                self._running_hash.setdefault(self._hash[proposal.id], proposal.id)
+                return proposal
+
+    def complete(self, trial_id: int, outcome: dict[str, Any]) -> None:
+        """Records a trial that ran (``outcome`` from ``nas.campaign.trial``) and feeds it back."""
+        proposal = self.in_flight.pop(trial_id)
+        digest = self._hash[trial_id]
+        if self._running_hash.get(digest) == trial_id:
+            del self._running_hash[digest]
+        record = make_record(proposal, outcome, digest)
+        self._finish(proposal, record)
+        if is_genuine_failure(record):
+            self._charge_failure(record)
+        waiters = self.waiting.pop(digest, [])
+        if digest in self.known:
+            for waiter in waiters:
+                self._finish(waiter, cached_record(waiter, self._known(digest), digest))
+        else:  # not reusable (a timeout): the repeats run themselves
+            self.queue.extendleft(reversed(waiters))
+
+    def lost(self, trial_id: int, message: str) -> None:
+        """A trial whose worker or node was lost after every retry: stop, keep it pending."""
+        self.in_flight.pop(trial_id, None)
+        self.stop_reason = (
+            f"trial {trial_id} was lost to infrastructure failures {self.config.trial.infra_retries + 1} "
+            f"times (last: {message}); check the Ray cluster, then `spinenet-nas resume {self.dir.root}`"
+        )
+
+    def fail(self, error: Exception) -> None:
+        """The driver itself failed (a bug, a full disk): stop proposing; the launcher re-raises it."""
+        if self.error is None:
+            self.error = error
+            self.stop_reason = f"the driver failed: {type(error).__name__}: {error}"
+
+    def abandon(self, trial_id: int) -> None:
+        """A trial stopped by an interruption: it stays pending and re-runs on resume."""
+        self.in_flight.pop(trial_id, None)
+
+    @property
+    def finished(self) -> bool:
+        """Every trial of the budget is recorded."""
+        return self.num_records >= self.config.search.num_trials and not self.in_flight
+
+    @property
+    def running(self) -> int:
+        return len(self.in_flight)
+
+    def checkpoint(self, force: bool = False) -> None:
+        """Saves the searcher (atomic), at most every ``output.checkpoint_every_s``."""
+        now = time.monotonic()
+        if force or now - self._last_checkpoint >= self.config.output.checkpoint_every_s:
+            self.searcher.save(self.dir.searcher_file)
+            self._last_checkpoint = now
+
+    # -- internals ------------------------------------------------------------
+
+    def _batch_open(self) -> bool:
+        """Sync mode: whether the batch takes another proposal (starting one if needed)."""
+        if not self.batch:
+            self.batch_index += 1
+            self.batch_target = min(self.config.search.concurrency, self.config.search.num_trials - self.issued)
+        return len(self.batch) < self.batch_target
+
+    def _propose(self) -> Proposal:
+        proposal = self.searcher.propose()
+        self.issued = max(self.issued, proposal.id + 1)
+        sync = self.config.search.mode == "sync"
+        if sync:
+            self.batch.append(proposal.id)
+        self.dir.proposals.append({"trial": proposal.id, "decisions": list(proposal.decisions),
+                                   "batch": self.batch_index if sync else None,
+                                   "batch_size": self.batch_target if sync else None})
+        self.track(proposal)
+        return proposal
+
+    def track(self, proposal: Proposal) -> None:
+        self._hash[proposal.id] = spec_hash(proposal.spec)
+
+    def _absorb(self, proposal: Proposal) -> bool:
+        """Serves a repeat from a known outcome, or parks it behind its running twin."""
+        if not self.config.search.reuse_known_rewards:
+            return False
+        digest = self._hash[proposal.id]
+        if digest in self.known:
+            self._finish(proposal, cached_record(proposal, self._known(digest), digest))
+            return True
+        if digest in self._running_hash:
+            self.waiting.setdefault(digest, []).append(proposal)
+            return True
+        return False
+
+    def _finish(self, proposal: Proposal, record: dict[str, Any]) -> None:
+        self.dir.trials.append(record)  # durable before the searcher hears of it
+        self._hash.pop(proposal.id, None)
+        self.count(record)
+        if self.config.search.mode == "sync":
+            self.held[proposal.id] = record
+            if len(self.batch) == self.batch_target and set(self.batch) <= set(self.held):
+                for trial_id in sorted(self.batch):
+                    self._feed_back(self.held.pop(trial_id))
+                self.batch = []
+                self.checkpoint()
+        else:
+            self._feed_back(record)
+            self.checkpoint()
+        for observe in self.observers:
+            observe(record, self)
+
+    def count(self, record: dict[str, Any]) -> None:
+        """Updates counters and known outcomes with a record (also used when replaying)."""
+        self.num_records += 1
+        self.num_cached += record["cached"]
+        self.num_failures += is_genuine_failure(record)
+        self.device_seconds += record["device_seconds"]
+        if record["status"] == "ok" and (self.best is None or record["reward"] > self.best[0]):
+            self.best = (record["reward"], record["trial"])
+        if reusable(record) and record["spec_hash"] not in self.known:
+            self.known[record["spec_hash"]] = tuple(record[k] for k in OUTCOME_KEYS)
+
+    def _known(self, digest: str) -> dict[str, Any]:
+        return dict(zip(OUTCOME_KEYS, self.known[digest]))
+
+    def _feed_back(self, record: dict[str, Any]) -> None:
+        self.searcher.feedback(record["trial"], record["reward"], record["status"])
+
+    def _charge_failure(self, record: dict[str, Any]) -> None:
+        limit = self.config.search.max_failures
+        if limit is not None and self.num_failures >= limit and self.stop_reason is None:
+            self.stop_reason = failure_budget_message(self, record)
+
+
+def failure_budget_message(campaign: Campaign, last: dict[str, Any] | None) -> str:
+    limit = campaign.config.search.max_failures
+    where = campaign.dir.root
+    detail = ""
+    if last is not None:
+        first_line = (last.get("error") or "").strip().splitlines()[:1]
+        detail = f" (last: trial {last['trial']}, {last['cause']}: {first_line[0] if first_line else '?'})"
+    return (f"{campaign.num_failures} trials failed, reaching search.max_failures={limit}{detail}. "
+            f"Their causes and tracebacks are in {where}/trials.jsonl (`spinenet-nas status {where}`). "
+            f"To go on: spinenet-nas resume {where} --set search.max_failures={2 * limit}")

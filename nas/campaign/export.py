@@ -1,0 +1,61 @@
+"""The best architectures of a campaign, written as files in ``DIR/export/``.
+
+``export_top`` ranks the ok trials by reward, keeps the best trial of each
+distinct architecture (``results.campaign_summary``), and writes each of the
+top K in each format (``search_space.export``):
+
+    DIR/export/rank1_trial00012.json   our spec JSON (``spinenet-nas describe`` reads it)
+    DIR/export/rank1_trial00012.py     official block-spec tuples (Python)
+    DIR/export/rank1_trial00012_tf.py  TF Model Garden ``block_specs`` and scaling
+    DIR/export/best.json               the best one again, under a fixed name
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any, Sequence
+
+from controller.checkpoint import write_atomic
+from search_space.scaling import Scaling
+from search_space.serialization import spec_from_dict
+
+FORMATS = ("json", "python", "tf")
+SUFFIX = {"json": ".json", "python": ".py", "tf": "_tf.py"}
+
+
+def top_records(records: list[dict[str, Any]], k: int) -> list[dict[str, Any]]:
+    """The best trial of each of the ``k`` best distinct architectures."""
+    from results.campaign_summary import summarize
+
+    by_trial = {r["trial"]: r for r in records}
+    return [by_trial[row["trial"]] for row in summarize(records, top_k=k)["top"]]
+
+
+def named_spec(record: dict[str, Any], space: str):
+    spec = spec_from_dict(record["spec"])
+    return dataclasses.replace(spec, name=f"{space}-trial{record['trial']}")
+
+
+def export_top(records: list[dict[str, Any]], out: Path, space: str, k: int = 1,
+               formats: Sequence[str] = FORMATS, scaling: Scaling | None = None) -> tuple[list[Path], list[str]]:
+    """Writes the top ``k``; returns the files written and notes on formats a spec cannot take."""
+    from search_space.export import export_spec
+
+    written, notes = [], []
+    for rank, record in enumerate(top_records(records, k), start=1):
+        spec = named_spec(record, space)
+        stem = f"rank{rank}_trial{record['trial']:05d}"
+        for fmt in formats:
+            try:
+                text = export_spec(spec, fmt, scaling)
+            except ValueError as err:
+                notes.append(f"trial {record['trial']}: no {fmt} export: {err}")
+                continue
+            path = out / f"{stem}{SUFFIX[fmt]}"
+            write_atomic(path, text.encode())
+            written.append(path)
+            if rank == 1 and fmt == "json":
+                write_atomic(out / "best.json", text.encode())
+                written.append(out / "best.json")
+    return written, notes

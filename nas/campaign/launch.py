@@ -1,0 +1,193 @@
+"""Starting and resuming campaigns: connect to Ray, rebuild the state, run, finish.
+
+``search`` creates the campaign directory and runs; ``resume`` rebuilds the
+driver's state from the directory (``recovery.replay``) and runs the rest:
+every finished trial is kept, every unfinished one runs again under its own
+id, and the searcher is exactly where it was. Both end by exporting the best
+architectures, or by saying why the campaign stopped and how to go on.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Sequence
+
+from controller import make_searcher
+from nas.campaign import config as config_lib
+from nas.campaign.config import CampaignConfig
+from nas.campaign.directory import CampaignDir
+from nas.campaign.engine import Campaign
+from nas.campaign.export import export_top
+from nas.campaign.progress import ProgressLine, ScalarWriter
+from nas.campaign.records import versions
+from nas.campaign.recovery import replay
+from nas.campaign.trainable import TrialSettings
+from nas.overrides import ConfigError
+from search_space.spaces import get_space
+
+EXIT_OK, EXIT_STOPPED, EXIT_INTERRUPTED = 0, 1, 130
+
+
+def search(config: CampaignConfig, root: str | Path, address: str | None = None, command: str = "",
+           observers: Sequence = ()) -> int:
+    """Starts a new campaign in ``root``; returns the exit status.
+
+    ``observers`` are called with each new record and the campaign (e.g. a benchmark's probe).
+    """
+    directory = CampaignDir(root)
+    directory.check_new()
+    ray_started = connect(address, config)
+    try:
+        directory.create({"config": config_lib.to_dict(config), "space": config.search.space,
+                          "searcher": config.search.searcher, "created_at": time.time(),
+                          "versions": versions(), "command": command})
+        return _run(directory, config, address, command, overrides=[], observers=observers)
+    finally:
+        _disconnect(ray_started)
+
+
+def resume(root: str | Path, overrides: Sequence[str] = (), address: str | None = None, command: str = "") -> int:
+    """Continues the campaign in ``root``; ``overrides`` may change its budget and machines only."""
+    directory = CampaignDir(root)
+    config = load_config(directory, overrides)
+    proposed = len({line["trial"] for line in directory.proposals.read()})
+    if config.search.num_trials < proposed:
+        raise ConfigError(f"search.num_trials={config.search.num_trials} is below the {proposed} trials "
+                          f"already proposed; use at least {proposed}")
+    directory.lock()
+    ray_started = connect(address, config)
+    try:
+        return _run(directory, config, address, command, overrides=list(overrides))
+    finally:
+        _disconnect(ray_started)
+
+
+def load_config(directory: CampaignDir, overrides: Sequence[str] = ()) -> CampaignConfig:
+    """The campaign's config: campaign.json plus every resume's overrides, then ``overrides``."""
+    config_lib.check_resume_overrides(overrides)
+    values = config_lib.flatten(directory.read_meta()["config"])
+    earlier = [o for launch in directory.launches.read() for o in launch.get("overrides", [])]
+    for assignment in [*earlier, *overrides]:
+        key, _, text = assignment.partition("=")
+        values[key.strip()] = config_lib.parse_value(text.strip())
+    return config_lib.from_values(values)
+
+
+def connect(address: str | None, config: CampaignConfig) -> bool:
+    """Joins the Ray cluster at ``address`` (``auto``, ``ray://...``) or starts a local one.
+
+    Returns whether this call started Ray. Refuses trial resources no node has.
+    """
+    import ray
+
+    started = not ray.is_initialized()
+    if started:
+        try:
+            ray.init(address=address or "local", include_dashboard=False, log_to_driver=False,
+                     logging_level="WARNING", configure_logging=True)
+        except (ConnectionError, TimeoutError) as err:
+            raise ConfigError(f"could not join the Ray cluster at {address!r}: {err}; start one with "
+                              f"`ray start --head` or omit --address to run on this machine") from None
+    _check_resources(config.trial_resources())
+    return started
+
+
+def _check_resources(bundle: dict[str, float]) -> None:
+    import ray
+
+    nodes = [n["Resources"] for n in ray.nodes() if n.get("Alive")]
+    if not any(all(node.get(k, 0.0) >= v for k, v in bundle.items()) for node in nodes):
+        raise ConfigError(
+            f"no node of the Ray cluster can hold one trial ({bundle}); nodes have "
+            f"{[{k: v for k, v in n.items() if k in ('CPU', 'GPU', 'TPU') or k in bundle} for n in nodes]}. "
+            f"Lower resources.* or join a larger cluster with --address"
+        )
+
+
+def _disconnect(started: bool) -> None:
+    import ray
+
+    if started:
+        ray.shutdown()
+
+
+def open_campaign(directory: CampaignDir, config: CampaignConfig, observers=()) -> Campaign:
+    """The campaign's engine with its state rebuilt from ``directory``."""
+    search_config = config.search
+    searcher = make_searcher(search_config.searcher, get_space(search_config.space), seed=search_config.seed,
+                             on_failure=search_config.on_failure, failure_reward=search_config.failure_reward,
+                             **search_config.settings)
+    campaign = Campaign(config, directory, searcher, observers=tuple(observers))
+    replay(campaign)
+    return campaign
+
+
+def _run(directory: CampaignDir, config: CampaignConfig, address, command, overrides, observers=()) -> int:
+    launch = directory.record_launch(command, address=address, overrides=list(overrides))
+    progress = ProgressLine(config.output.progress_every_s)
+    scalars = ScalarWriter(directory.tensorboard) if config.output.tensorboard else None
+    campaign = open_campaign(directory, config, [o for o in (progress, scalars, *observers) if o is not None])
+    print(_header(campaign, launch), flush=True)
+    progress.tick(campaign, force=True)
+    settings = TrialSettings.from_config(config, str(directory.root / "trials"))
+    interrupted = False
+    try:
+        if config.trial.dispatch == "tasks":
+            from nas.campaign.task_runner import run_with_tasks
+
+            run_with_tasks(campaign, settings, progress)
+        else:
+            from nas.campaign.tune_runner import run_with_tune
+
+            run_with_tune(campaign, settings, f"launch-{launch:03d}", progress)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        campaign.checkpoint(force=True)
+        if scalars is not None:
+            scalars.close()
+        directory.close()
+    progress.tick(campaign, force=True)
+    if campaign.error is not None:  # not a user error (exit 2): a traceback, and the way on
+        raise RuntimeError(f"the campaign driver failed; {directory.root} is consistent: fix the cause, "
+                           f"then `spinenet-nas resume {directory.root}`") from campaign.error
+    return _finish(campaign, interrupted)
+
+
+def _header(campaign: Campaign, launch: int) -> str:
+    config = campaign.config
+    what = (f"campaign {campaign.dir.root}: {config.search.searcher} on {config.search.space}, "
+            f"{config.search.num_trials} trials of {config.trial.kind} ({config.preset} preset), "
+            f"{config.search.concurrency} at a time ({config.search.mode})")
+    if launch == 0:
+        return what
+    return (f"{what}\nresuming (launch {launch}): {campaign.num_records} trials done, "
+            f"{len(campaign.queue)} unfinished to run again")
+
+
+def _finish(campaign: Campaign, interrupted: bool) -> int:
+    root = campaign.dir.root
+    if campaign.stop_reason is not None:
+        print(f"campaign stopped: {campaign.stop_reason}", file=sys.stderr)
+        return EXIT_STOPPED
+    if not campaign.finished:
+        print(f"campaign interrupted with {campaign.num_records}/{campaign.config.search.num_trials} trials done "
+              f"({'Ctrl-C' if interrupted else 'Ray Tune stopped'}); unfinished trials run again with: "
+              f"spinenet-nas resume {root}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    records = campaign.dir.trials.read()
+    written, notes = export_top(records, root / "export", campaign.config.search.space,
+                                k=campaign.config.output.export_top_k)
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    print(f"campaign done: {campaign.num_records} trials, {campaign.num_failures} failed, "
+          f"{campaign.device_seconds / 3600:.3f} device-hours")
+    if campaign.best is None:
+        print("no trial succeeded: nothing to export")
+        return EXIT_STOPPED
+    print(f"best: trial {campaign.best[1]}, reward {campaign.best[0]:.4f}")
+    print(f"exported best architecture: {root / 'export' / 'best.json'} "
+          f"(all: {len(written)} files in {root / 'export'})")
+    return EXIT_OK

@@ -1,0 +1,87 @@
+"""What a running campaign shows: a progress line and TensorBoard scalars.
+
+Both are observers of the engine: called with each new record and the campaign.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+
+def duration(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
+class ProgressLine:
+    """Prints done / running / failed / best / elapsed / ETA, at most every ``every_s`` seconds."""
+
+    def __init__(self, every_s: float, stream: TextIO = sys.stdout):
+        self.every_s = every_s
+        self.stream = stream
+        self._start = time.monotonic()
+        self._start_records: int | None = None
+        self._last = -float("inf")
+        self._last_record_at = self._start
+
+    def __call__(self, record: dict[str, Any], campaign) -> None:
+        """An observer of the engine: a new record arrived."""
+        self._last_record_at = time.monotonic()
+        self.tick(campaign, force=self._slow(campaign))
+
+    def tick(self, campaign, force: bool = False) -> None:
+        """Prints the line if ``every_s`` has passed (or ``force``)."""
+        now = time.monotonic()
+        if self._start_records is None:
+            self._start_records = campaign.num_records
+        if force or now - self._last >= self.every_s:
+            self._last = now
+            print(self.line(campaign), file=self.stream, flush=True)
+
+    def _slow(self, campaign) -> bool:
+        """Trials slower than the print interval get one line each."""
+        done = campaign.num_records - (self._start_records or 0)
+        return done > 0 and (time.monotonic() - self._start) / done >= self.every_s
+
+    def line(self, campaign) -> str:
+        now = time.monotonic()
+        total = campaign.config.search.num_trials
+        elapsed = now - self._start
+        done_here = campaign.num_records - (self._start_records or 0)
+        remaining = max(0, total - campaign.num_records)
+        # This launch's pace up to its last record, less the time the running trials have had since.
+        per_trial = (self._last_record_at - self._start) / done_here if done_here else None
+        eta = "?" if per_trial is None else duration(max(0.0, per_trial * remaining - (now - self._last_record_at)))
+        best = "-" if campaign.best is None else f"{campaign.best[0]:.4g} (trial {campaign.best[1]})"
+        return (f"[search] {campaign.num_records}/{total} done ({campaign.num_cached} cached) · "
+                f"{campaign.running} running · {campaign.num_failures} failed · best {best} · "
+                f"{duration(elapsed)} elapsed · ETA {eta}")
+
+
+class ScalarWriter:
+    """reward, best reward, and the controller's baseline and entropy, per record, to TensorBoard."""
+
+    def __init__(self, logdir: Path):
+        from results.tensorboard_log import ScalarLog
+
+        self.log = ScalarLog(logdir)
+
+    def __call__(self, record: dict[str, Any], campaign) -> None:
+        metrics = getattr(campaign.searcher, "metrics", {}) or {}
+        self.log.write(campaign.num_records, {
+            "reward": record["reward"],
+            "best_reward": campaign.best[0] if campaign.best else None,
+            "baseline": metrics.get("baseline"),
+            "entropy": metrics.get("entropy"),
+            "failed_trials": campaign.num_failures,
+        })
+
+    def close(self) -> None:
+        self.log.close()

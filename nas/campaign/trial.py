@@ -1,0 +1,203 @@
+"""One trial on a Ray worker: run it, time it, and turn any failure into a cause.
+
+``run_trial(task) -> outcome`` never raises for a trial's own failure: an
+exception, a NaN loss, running out of memory or passing the time limit all
+come back as ``status='failed'`` with a cause, the error and its traceback, so
+the only errors Ray Tune sees are infrastructure failures (a lost worker or
+node), which it retries. A ``proxy`` trial trains in a child process of the
+worker: a hard time limit (the child is killed), a fresh JAX with this trial's
+GPU memory settings, and a crash of XLA that cannot take the worker down.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import importlib.util
+import json
+import math
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # a surrogate trial's worker never imports the proxy task (TensorFlow, JAX)
+    from proxy_task.config import ProxyConfig
+
+REPO = Path(__file__).resolve().parents[2]
+WORKER_PID = "SPINENET_NAS_TRIAL_WORKER"  # the pid a trial child must die with
+OOM_MARKERS = ("RESOURCE_EXHAUSTED", "out of memory", "OutOfMemory", "Out of memory")
+
+
+@dataclasses.dataclass(frozen=True)
+class TrialTask:
+    """Everything a worker needs to run trial ``trial`` (picklable)."""
+
+    trial: int
+    spec: dict
+    workdir: str
+    kind: str
+    proxy: "ProxyConfig | None"  # None for surrogate trials
+    seed: int = 0
+    time_limit_s: float | None = None
+    fault: str | None = None
+    surrogate_seconds: float = 0.0
+    device_share: float = 1.0
+    env: tuple[tuple[str, str], ...] = ()
+
+
+class TrialTimeout(Exception):
+    """The trial ran past ``trial.time_limit_s``."""
+
+
+def classify(error: BaseException) -> str:
+    """The failure cause of an exception: 'nan', 'oom', 'timeout' or 'error'."""
+    if isinstance(error, TrialTimeout):
+        return "timeout"
+    if isinstance(error, ChildError):
+        return error.cause
+    if isinstance(error, FloatingPointError):  # proxy_task NonFiniteLossError
+        return "nan"
+    if isinstance(error, MemoryError) or any(m in str(error) for m in OOM_MARKERS):
+        return "oom"
+    return "error"
+
+
+def run_trial(task: TrialTask) -> dict[str, Any]:
+    """Runs ``task``; returns its outcome (``nas.campaign.records.OUTCOME_KEYS``)."""
+    started_at, start = time.time(), time.perf_counter()
+    outcome = {"status": "ok", "cause": None, "reward": None, "ap": None, "params": None, "madds": None,
+               "device": None, "error": None, "traceback": None, "seed": task.seed}
+    try:
+        inject_fault(task)
+        outcome.update(run_surrogate(task) if task.kind == "surrogate" else run_proxy(task))
+    except Exception as error:  # a trial's own failure, recorded with its cause
+        name = error.type_name if isinstance(error, ChildError) else type(error).__name__
+        outcome.update(status="failed", cause=classify(error), reward=None, error=f"{name}: {error}",
+                       traceback=getattr(error, "child_traceback", None) or traceback.format_exc())
+    wall = time.perf_counter() - start
+    outcome = _finite(outcome)
+    return {**outcome, "wall_seconds": wall, "device_seconds": wall * task.device_share,
+            "started_at": started_at, "finished_at": time.time()}
+
+
+def _finite(outcome: dict[str, Any]) -> dict[str, Any]:
+    """NaN metrics become None (COCO gives NaN for an area with no objects); a NaN reward fails the trial."""
+    if outcome["ap"]:
+        outcome["ap"] = {k: v if v is None or math.isfinite(v) else None for k, v in outcome["ap"].items()}
+    if outcome["status"] == "ok" and (outcome["reward"] is None or not math.isfinite(outcome["reward"])):
+        outcome.update(status="failed", cause="nan", error=f"the trial's reward is {outcome['reward']}",
+                       traceback=None, reward=None)
+    return outcome
+
+
+def inject_fault(task: TrialTask) -> None:
+    """``trial.inject_faults``: fails the trial on purpose (tests of the failure policy)."""
+    if task.fault is None:
+        return
+    if task.fault == "crash":  # the worker process dies, once: an infrastructure failure
+        marker = Path(task.workdir) / "crashed-once"
+        if not marker.exists():
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+            os._exit(17)
+        return
+    raise {
+        "error": RuntimeError(f"injected error in trial {task.trial}"),
+        "nan": FloatingPointError(f"injected: the training loss of trial {task.trial} became NaN"),
+        "oom": MemoryError(f"RESOURCE_EXHAUSTED: injected out of memory in trial {task.trial}"),
+        "timeout": TrialTimeout(f"injected: trial {task.trial} ran past its time limit"),
+    }[task.fault]
+
+
+@functools.lru_cache(maxsize=1)
+def surrogate_module():
+    """``benchmarks/surrogate_reward.py`` (it lives beside the package in a source checkout)."""
+    path = REPO / "benchmarks" / "surrogate_reward.py"
+    if not path.is_file():
+        raise FileNotFoundError(f"trial.kind='surrogate' needs {path} (a source checkout of spinenet-nas)")
+    spec = importlib.util.spec_from_file_location("spinenet_nas_surrogate_reward", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_surrogate(task: TrialTask) -> dict[str, Any]:
+    """The surrogate AP of the spec, after ``surrogate_seconds`` (bounded by the time limit)."""
+    from search_space.serialization import spec_from_dict
+
+    if task.surrogate_seconds:  # a slow surrogate trial shows it runs, like a proxy trial's workdir
+        Path(task.workdir).mkdir(parents=True, exist_ok=True)
+        (Path(task.workdir) / "started").touch()
+        limit = task.time_limit_s
+        time.sleep(min(task.surrogate_seconds, limit) if limit else task.surrogate_seconds)
+        if limit and task.surrogate_seconds > limit:
+            raise TrialTimeout(f"trial {task.trial} ran past trial.time_limit_s={limit}")
+    return {"reward": float(surrogate_module().reward(spec_from_dict(task.spec), task.seed))}
+
+
+def run_proxy(task: TrialTask) -> dict[str, Any]:
+    """``train_and_evaluate`` in a child process, killed at the time limit."""
+    workdir = Path(task.workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    result_file = workdir / "outcome.json"
+    result_file.unlink(missing_ok=True)
+    (workdir / "task.pkl").write_bytes(pickle.dumps(task))
+    env = {**os.environ, **dict(task.env), WORKER_PID: str(os.getpid())}
+    with open(workdir / "trial.log", "ab") as log:
+        log.write(f"\n=== trial {task.trial}, attempt at {time.ctime()} ===\n".encode())
+        log.flush()
+        child = subprocess.Popen(
+            [sys.executable, "-m", "nas.campaign.trial_process", str(workdir)], stdout=log,
+            stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        try:
+            child.wait(timeout=task.time_limit_s)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+            raise TrialTimeout(f"trial {task.trial} ran past trial.time_limit_s={task.time_limit_s}") from None
+        finally:
+            if child.poll() is None:  # this worker is being stopped: take the child down too
+                os.killpg(child.pid, signal.SIGKILL)
+    if not result_file.exists():
+        raise _child_died(child.returncode, workdir / "trial.log")
+    result = json.loads(result_file.read_text())
+    if "error" in result:
+        raise ChildError(result["error"])
+    return result["ok"]
+
+
+class ChildError(Exception):
+    """A trial child's exception, carried over with its cause and traceback."""
+
+    def __init__(self, error: dict[str, str]):
+        super().__init__(error["message"])
+        self.cause = error["cause"]
+        self.child_traceback = error["traceback"]
+        self.type_name = error["type"]
+
+
+def _child_died(returncode: int, log: Path) -> Exception:
+    tail = "\n".join(log.read_text(errors="replace").splitlines()[-30:]) if log.exists() else ""
+    if returncode == -signal.SIGKILL:
+        error = MemoryError("the trial process was killed by SIGKILL, most likely by the out-of-memory killer")
+    else:
+        error = RuntimeError(f"the trial process exited with status {returncode} without a result")
+    error.child_traceback = tail
+    return error
+
+
+def die_with_parent() -> None:
+    """Called by a trial child: SIGKILL when its worker dies (Linux), so no trial outlives it."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        worker = os.environ.get(WORKER_PID)
+        if worker is not None and os.getppid() != int(worker):  # the worker died before prctl
+            os._exit(1)

@@ -1,0 +1,64 @@
+"""The child process of a proxy trial: ``python -m nas.campaign.trial_process WORKDIR``.
+
+Reads ``WORKDIR/task.pkl`` (a ``TrialTask``), trains and evaluates, and writes
+``WORKDIR/outcome.json``: ``{"ok": {...}}`` or ``{"error": {type, message,
+cause, traceback}}``. Its worker (``nas.campaign.trial``) enforces the time
+limit and reads the outcome.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import pickle
+import sys
+import traceback
+from pathlib import Path
+
+from controller.checkpoint import write_atomic
+from nas.campaign.trial import classify, die_with_parent
+
+AP_KEYS = ("AP", "AP50", "AP75", "APs", "APm", "APl")
+
+
+def prepare_data(config) -> None:
+    """Prepares the dataset once per machine: concurrent trials wait on a file lock."""
+    from proxy_task.data import ensure_prepared
+
+    root = Path(config.data_dir or os.environ.get("TFDS_DATA_DIR", "~/tensorflow_datasets")).expanduser()
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".spinenet-nas-prepare.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        ensure_prepared(config)
+
+
+def train(task) -> dict:
+    from proxy_task.train import train_and_evaluate
+    from search_space.serialization import spec_from_dict
+
+    prepare_data(task.proxy.data)
+    with open(Path(task.workdir) / "progress.jsonl", "a") as progress:
+        def report(event: dict) -> None:
+            progress.write(json.dumps({k: v for k, v in event.items() if k != "ap"}, default=str) + "\n")
+            progress.flush()
+
+        result = train_and_evaluate(spec_from_dict(task.spec), task.proxy, task.workdir, report)
+    return {"reward": float(result.reward), "ap": {k: float(result.ap[k]) for k in AP_KEYS},
+            "params": int(result.params), "madds": int(result.madds), "device": result.device}
+
+
+def main(workdir: str) -> int:
+    die_with_parent()
+    task = pickle.loads((Path(workdir) / "task.pkl").read_bytes())
+    try:
+        payload = {"ok": train(task)}
+    except Exception as error:
+        payload = {"error": {"type": type(error).__name__, "message": str(error), "cause": classify(error),
+                             "traceback": traceback.format_exc()}}
+    write_atomic(Path(workdir) / "outcome.json", json.dumps(payload).encode())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))

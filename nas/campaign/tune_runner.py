@@ -1,0 +1,78 @@
+"""Runs a campaign's trials as a Ray Tune experiment.
+
+Each launch (``search``, then every ``resume``) is a fresh Tuner whose
+experiment lives in ``DIR/tune/launch-NNN``. ``Tuner.restore`` is not used on
+purpose: Tune snapshots its experiment state periodically, so after a
+``kill -9`` its trial table can lag the campaign by any number of finished
+trials (they would run twice) and its pickled searcher can lag the records
+(the controller would lose feedback; see ray-project/ray#30861, #30584). The
+campaign directory is written before Tune hears back from us, at every step,
+so it is what ``resume`` trusts; Tune just runs the trials of each launch.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ray import tune
+from ray.tune.execution.placement_groups import PlacementGroupFactory
+
+from nas.campaign.engine import Campaign
+from nas.campaign.progress import ProgressLine
+from nas.campaign.trainable import TrialSettings, campaign_trainable
+from nas.campaign.tune_searcher import CampaignSearcher
+
+
+class _Progress(tune.Callback):
+    """Ticks the progress line from Tune's event loop (trials may run for hours)."""
+
+    def __init__(self, campaign: Campaign, progress: ProgressLine):
+        self.campaign = campaign
+        self.progress = progress
+
+    def on_step_end(self, iteration, trials, **info):
+        if self.campaign is not None:
+            self.progress.tick(self.campaign)
+
+    def __getstate__(self):
+        """Tune pickles its run config into tuner.pkl; the live campaign stays out."""
+        return {**self.__dict__, "campaign": None, "progress": None}
+
+
+def run_with_tune(campaign: Campaign, settings: TrialSettings, launch: str, progress: ProgressLine) -> None:
+    """Runs trials until the campaign is done, stopped, or interrupted (Ctrl-C)."""
+    config = campaign.config
+    # The legacy output engine honours verbose=0; the new one prints a header
+    # and paths anyway, which would interleave with the campaign's own lines.
+    os.environ["RAY_AIR_NEW_OUTPUT"] = "0"
+    trainable = tune.with_resources(
+        tune.with_parameters(campaign_trainable, settings=settings),
+        PlacementGroupFactory([config.trial_resources()]),
+    )
+    tuner = tune.Tuner(
+        trainable,
+        tune_config=tune.TuneConfig(
+            search_alg=CampaignSearcher(campaign),
+            num_samples=-1,  # the searcher says when it is finished
+            # The engine enforces concurrency too; this also lets Tune keep as
+            # many trials pending (starting their workers) as may run at once.
+            max_concurrent_trials=config.search.concurrency,
+            reuse_actors=True,
+            trial_name_creator=_trial_name,
+            trial_dirname_creator=_trial_name,
+        ),
+        run_config=tune.RunConfig(
+            name=launch,
+            storage_path=str(campaign.dir.tune),
+            # Trials never raise for their own failures (nas.campaign.trial),
+            # so every error Tune sees is a lost worker or node: retry it.
+            failure_config=tune.FailureConfig(max_failures=config.trial.infra_retries),
+            verbose=0,
+            callbacks=[_Progress(campaign, progress)],
+        ),
+    )
+    tuner.fit()
+
+
+def _trial_name(trial) -> str:
+    return f"trial_{int(trial.config['trial']):05d}"

@@ -1,0 +1,40 @@
+"""A proxy trial's child process: its failures come back with their cause, its time limit holds."""
+
+import time
+
+from nas.campaign import config as campaign_config
+from nas.campaign.trainable import TrialSettings, jax_environment
+from nas.campaign.trial import run_trial
+from search_space.serialization import spec_to_dict
+from search_space.builtins import SPINENET_49
+
+
+def _task(tmp_path, *assignments, spec=None):
+    config = campaign_config.resolve(["preset=smoke", f"proxy.data.data_dir={tmp_path / 'tfds'}", *assignments])
+    return TrialSettings.from_config(config, str(tmp_path / "trials")).task(3, spec or spec_to_dict(SPINENET_49))
+
+
+def test_an_exception_in_the_child_is_recorded_with_its_traceback(tmp_path):
+    spec = spec_to_dict(SPINENET_49)
+    spec["blocks"][0]["parents"] = [0, 9]  # not an earlier block: SpecError in the child
+    outcome = run_trial(_task(tmp_path, spec=spec))
+    assert outcome["status"] == "failed" and outcome["cause"] == "error"
+    assert outcome["error"].startswith("SpecError:") and "parent 9" in outcome["error"]
+    assert "Traceback" in outcome["traceback"] and "train_and_evaluate" in outcome["traceback"]
+    assert (tmp_path / "trials" / "00003" / "trial.log").exists()
+
+
+def test_a_trial_past_its_time_limit_is_killed(tmp_path):
+    start = time.monotonic()
+    outcome = run_trial(_task(tmp_path, "trial.time_limit_s=2"))
+    assert outcome["status"] == "failed" and outcome["cause"] == "timeout"
+    assert "time_limit_s=2" in outcome["error"]
+    assert time.monotonic() - start < 20
+
+
+def test_trials_sharing_a_gpu_get_jax_memory_settings():
+    shared = campaign_config.resolve(["resources.gpus=0.25"])
+    assert jax_environment(shared)["XLA_PYTHON_CLIENT_PREALLOCATE"] == "false"
+    assert jax_environment(shared)["XLA_PYTHON_CLIENT_MEM_FRACTION"] == "0.225"
+    assert "XLA_PYTHON_CLIENT_MEM_FRACTION" not in jax_environment(campaign_config.resolve(["resources.gpus=1"]))
+    assert jax_environment(campaign_config.resolve([]))["JAX_PLATFORMS"] == "cpu"
