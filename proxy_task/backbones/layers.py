@@ -6,7 +6,9 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
+from proxy_task.backbones.max_pool import max_pool_3x3_s2  # noqa: F401  (re-exported; fast gradient)
 from proxy_task.backbones.options import BackboneOptions
+from proxy_task.backbones.pointwise_conv import conv_general_dilated
 
 # Keras' default 'VarianceScaling': scale 1, fan_in, truncated normal.
 KERNEL_INIT = nn.initializers.variance_scaling(1.0, "fan_in", "truncated_normal")
@@ -49,15 +51,11 @@ class ConvBN(nn.Module):
             use_bias=False,
             kernel_init=KERNEL_INIT,
             dtype=self.options.dtype,
+            conv_general_dilated=conv_general_dilated,  # 1x1: matmul gradients
             name="conv",
         )(x)
         x = batch_norm(self.options, train, "bn")(x)
         return activation_fn(self.options.activation)(x) if self.activate else x
-
-
-def max_pool_3x3_s2(x: jax.Array) -> jax.Array:
-    """TF ``MaxPool2D(pool_size=3, strides=2, padding='SAME')``."""
-    return nn.max_pool(x, (3, 3), strides=(2, 2), padding="SAME")
 
 
 def nearest_upsample(x: jax.Array, scale: int) -> jax.Array:
