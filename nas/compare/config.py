@@ -69,7 +69,7 @@ class CompareConfig:
 # (its proxy task) follows the comparison's.
 PRESETS: dict[str, tuple[dict[str, Any], list[str]]] = {
     "smoke": ({"trials_per_space": 2, "final_preset": "smoke", "final_seeds": (0, 1)},
-              ["preset=smoke", "search.concurrency=1", "output.progress_every_s=30"]),
+              ["preset=smoke", "search.concurrency=2", "output.progress_every_s=30"]),
     "cpu": ({}, ["preset=cpu", "search.concurrency=1"]),
     "paper": ({"trials_per_space": 14000, "final_preset": "paper", "final_scaling": "49",
                "final_set": ("data.input_size=640", "scaling.input_size=640", "train.epochs=250",
