@@ -42,7 +42,7 @@ def export_top(records: list[dict[str, Any]], out: Path, space: str, k: int = 1,
     """Writes the top ``k``; returns the files written and notes on formats a spec cannot take."""
     from search_space.export import export_spec
 
-    written, notes = [], []
+    written, refused = [], {}
     for rank, record in enumerate(top_records(records, k), start=1):
         spec = named_spec(record, space)
         stem = f"rank{rank}_trial{record['trial']:05d}"
@@ -50,7 +50,9 @@ def export_top(records: list[dict[str, Any]], out: Path, space: str, k: int = 1,
             try:
                 text = export_spec(spec, fmt, scaling)
             except ValueError as err:
-                notes.append(f"trial {record['trial']}: no {fmt} export: {err}")
+                # One note per reason: in a space with a fixed stem every spec is refused alike.
+                reason = str(err).replace(f"spec {spec.name!r}: ", "")
+                refused.setdefault((fmt, reason), []).append(str(record["trial"]))
                 continue
             path = out / f"{stem}{SUFFIX[fmt]}"
             write_atomic(path, text.encode())
@@ -58,4 +60,6 @@ def export_top(records: list[dict[str, Any]], out: Path, space: str, k: int = 1,
             if rank == 1 and fmt == "json":
                 write_atomic(out / "best.json", text.encode())
                 written.append(out / "best.json")
+    notes = [f"trial{'s' if len(trials) > 1 else ''} {', '.join(trials)}: no {fmt} export: {reason}"
+             for (fmt, reason), trials in refused.items()]
     return written, notes
