@@ -38,14 +38,14 @@ It writes ``benchmarks/results/speed.json``.
 The TF environment: ``bash benchmarks/tf_model_garden/setup_env.sh``
 (tf-models-official 2.20.0 and TensorFlow 2.20 in ``.venv-tfmg``).
 
-Result on the 2-core AMD EPYC of the dev machine, shared with other jobs
-(jax 0.10.2; medians of 5 alternating rounds; matmul peak 488 GFLOP/s)::
+Result on the 2-core AMD EPYC of the dev machine with nothing else running
+(jax 0.10.2; medians of 5 alternating rounds; matmul peak 476 GFLOP/s)::
 
     setting  px   batch  ours img/s  TF img/s  ours/TF  (CPU time)  ours / TF of matmul peak
-    paper    512  8      1.82        3.07      0.59     0.60        12.4% / 20.9%
-    cpu      128  16     45.6        62.6      0.73     0.75        12.3% / 16.8%
+    paper    512  8      2.43        5.23      0.46     0.55        16.9% / 36.5%
+    cpu      128  16     74.5        102.0     0.73     0.78        20.5% / 28.1%
 
-The 1.5x target is not met: XLA's CPU convolutions (YNNPACK) are about half
+(Shared with another job: 0.59 and 0.73.) The 1.5x target is not met: XLA's CPU convolutions (YNNPACK) are about half
 as efficient as TF's oneDNN kernels on this network's thin (16-64 channel)
 layers, the class predictor's kernel gradient above all. The gradient rewrites
 of this benchmark's issue (max pool, 1x1 convolutions, anchor labelling, focal
