@@ -51,10 +51,11 @@ def valid_keys(config: Any, prefix: str = "") -> list[str]:
     return keys
 
 
-def _split(assignment: str) -> tuple[str, Any]:
+def parse_assignment(assignment: str, example: str = "train.epochs=2") -> tuple[str, Any]:
+    """``'key=value'`` -> ``(key, value)``, the value parsed as JSON where it parses, else a string."""
     key, sep, text = assignment.partition("=")
     if not sep or not key.strip():
-        raise ConfigError(f"override {assignment!r} is not key=value, e.g. train.epochs=2")
+        raise ConfigError(f"override {assignment!r} is not key=value, e.g. {example}")
     return key.strip(), _parse_value(text.strip())
 
 
@@ -71,10 +72,11 @@ def check_key(config: Any, key: str, keys: list[str] | None = None) -> None:
 
 def to_values(config: Any) -> dict[str, Any]:
     """``{dotted key: value}`` for every leaf of ``config`` (the inverse of ``apply_values``)."""
-    return {key: _get(config, key) for key in valid_keys(config)}
+    return {key: get_value(config, key) for key in valid_keys(config)}
 
 
-def _get(config: Any, key: str) -> Any:
+def get_value(config: Any, key: str) -> Any:
+    """The value at dotted ``key`` of a nested config."""
     for part in key.split("."):
         config = getattr(config, part)
     return config
@@ -88,14 +90,15 @@ def apply_values(config: Any, values: typing.Mapping[str, Any]) -> Any:
     see the final values, whatever order the keys come in.
     """
     keys = valid_keys(config)
+    for key in values:  # every key before any value
+        check_key(config, key, keys)
     tree: dict[str, Any] = {}
     for key, value in values.items():
-        check_key(config, key, keys)
         node = tree
         *heads, last = key.split(".")
         for head in heads:
             node = node.setdefault(head, {})
-        node[last] = _Leaf(key, _coerce(value, _get(config, key), key))
+        node[last] = _Leaf(key, _coerce(value, get_value(config, key), key))
     return _rebuild(config, tree)
 
 
@@ -123,9 +126,4 @@ def _rebuild(config: Any, changes: dict[str, Any]) -> Any:
 
 def apply_overrides(config: Any, assignments: typing.Sequence[str]) -> Any:
     """Applies ``key=value`` strings (a later one wins) at once, see ``apply_values``."""
-    values: dict[str, Any] = {}
-    for assignment in assignments:
-        key, value = _split(assignment)
-        check_key(config, key)
-        values[key] = value
-    return apply_values(config, values)
+    return apply_values(config, dict(parse_assignment(assignment) for assignment in assignments))

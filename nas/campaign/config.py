@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from nas.campaign.config_checks import check
-from nas.overrides import ConfigError, apply_values, check_key, valid_keys
+from nas.overrides import ConfigError, apply_values, check_key, get_value, parse_assignment, valid_keys
 from proxy_task.config import PRESETS, ProxyConfig, get_preset
 
 
@@ -173,11 +173,7 @@ def resolve(assignments: Sequence[str] = (), file: str | Path | None = None) -> 
       ConfigError: an unknown key or a bad value, with the fix.
     """
     values = dict(read_file(file)) if file else {}
-    for assignment in assignments:
-        key, sep, text = assignment.partition("=")
-        if not sep or not key.strip():
-            raise ConfigError(f"override {assignment!r} is not key=value, e.g. search.num_trials=8")
-        values[key.strip()] = parse_value(text.strip())
+    values.update(parse_assignment(assignment, example="search.num_trials=8") for assignment in assignments)
     config = from_values(values)
     return with_derived_defaults(config)
 
@@ -201,14 +197,6 @@ def with_derived_defaults(config: CampaignConfig) -> CampaignConfig:
     return dataclasses.replace(config, search=search)
 
 
-def parse_value(text: str) -> Any:
-    """A ``--set`` value: JSON where it parses (numbers, booleans, lists, objects, null), else a string."""
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return text
-
-
 def _merge_dict_items(base: CampaignConfig, values: dict[str, Any]) -> dict[str, Any]:
     """``search.settings.lr=0.1`` -> an entry of the dict-valued key ``search.settings``."""
     keys = valid_keys(base)
@@ -216,23 +204,17 @@ def _merge_dict_items(base: CampaignConfig, values: dict[str, Any]) -> dict[str,
     items: list[tuple[str, str, Any]] = []
     for key, value in values.items():
         parent, _, item = key.rpartition(".")
-        if key not in keys and parent in keys and isinstance(_get(base, parent), dict):
+        if key not in keys and parent in keys and isinstance(get_value(base, parent), dict):
             items.append((parent, item, value))
         else:
             check_key(base, key, keys)
             merged[key] = value
     for parent, item, value in items:
-        current = merged.get(parent, _get(base, parent))
+        current = merged.get(parent, get_value(base, parent))
         if not isinstance(current, dict):
             raise ConfigError(f"{parent}: expected a JSON object, got {current!r}")
         merged[parent] = {**current, item: value}
     return merged
-
-
-def _get(config: Any, key: str) -> Any:
-    for part in key.split("."):
-        config = getattr(config, part)
-    return config
 
 
 def read_file(path: str | Path) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from nas.campaign.progress import ProgressLine, ScalarWriter
 from nas.campaign.records import versions
 from nas.campaign.recovery import replay
 from nas.campaign.trainable import TrialSettings
-from nas.overrides import ConfigError
+from nas.overrides import ConfigError, parse_assignment
 from search_space.spaces import get_space
 
 EXIT_OK, EXIT_STOPPED, EXIT_INTERRUPTED = 0, 1, 130
@@ -69,9 +69,7 @@ def load_config(directory: CampaignDir, overrides: Sequence[str] = ()) -> Campai
     config_lib.check_resume_overrides(overrides)
     values = config_lib.flatten(directory.read_meta()["config"])
     earlier = [o for launch in directory.launches.read() for o in launch.get("overrides", [])]
-    for assignment in [*earlier, *overrides]:
-        key, _, text = assignment.partition("=")
-        values[key.strip()] = config_lib.parse_value(text.strip())
+    values.update(parse_assignment(assignment) for assignment in [*earlier, *overrides])
     return config_lib.from_values(values)
 
 
