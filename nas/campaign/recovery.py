@@ -17,6 +17,7 @@ from typing import Any
 
 from controller import PENDING, Proposal, Trial
 from nas.campaign.engine import Campaign, failure_budget_message
+from nas.campaign.records import is_genuine_failure
 from search_space.encoding import decode
 
 
@@ -50,7 +51,7 @@ def replay(campaign: Campaign) -> None:
         campaign.queue.append(proposal)
     limit = campaign.config.search.max_failures
     if limit is not None and campaign.num_failures >= limit:
-        failed = [r for r in records.values() if r["status"] == "failed" and not r["cached"]]
+        failed = [r for r in records.values() if is_genuine_failure(r)]
         campaign.stop_reason = failure_budget_message(campaign, failed[-1] if failed else None)
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from nas.campaign.directory import CampaignDir
 from nas.campaign.export import named_spec, top_records
+from nas.campaign.records import is_genuine_failure
 
 
 def status_text(directory: CampaignDir, top_k: int = 5) -> str:
@@ -24,7 +25,7 @@ def status_text(directory: CampaignDir, top_k: int = 5) -> str:
     proposed = {line["trial"] for line in directory.proposals.read()}
     unfinished = sorted(proposed - {r["trial"] for r in records})
     launches = directory.launches.read()
-    genuine = sum(r["status"] == "failed" and not r["cached"] for r in records)
+    genuine = sum(map(is_genuine_failure, records))
     head = [
         f"campaign {directory.root}: {meta['searcher']} on {meta['space']}, preset {config.preset}, "
         f"{config.trial.kind} trials; {len(launches)} launch(es)",
