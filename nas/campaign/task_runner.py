@@ -13,6 +13,7 @@ from __future__ import annotations
 import ray
 from ray.exceptions import RayError, RayTaskError
 
+from nas.campaign.config import CampaignConfig
 from nas.campaign.engine import FINISHED, Campaign
 from nas.campaign.progress import ProgressLine
 from nas.campaign.trainable import TrialSettings
@@ -20,13 +21,18 @@ from nas.campaign.trial import run_trial
 from search_space.serialization import spec_to_dict
 
 
+def remote_trial(config: CampaignConfig) -> ray.remote_function.RemoteFunction:
+    """``run_trial`` as a Ray task holding one trial's resources; a lost worker is retried."""
+    bundle = config.trial_resources()
+    return ray.remote(run_trial).options(
+        num_cpus=bundle.pop("CPU"), num_gpus=bundle.pop("GPU", 0), resources=bundle or None,
+        max_retries=config.trial.infra_retries, retry_exceptions=False,
+    )
+
+
 def run_with_tasks(campaign: Campaign, settings: TrialSettings, progress: ProgressLine) -> None:
     """Runs trials until the campaign is done or stopped; Ctrl-C cancels the running ones."""
-    bundle = campaign.config.trial_resources()
-    remote = ray.remote(run_trial).options(
-        num_cpus=bundle.pop("CPU"), num_gpus=bundle.pop("GPU", 0), resources=bundle or None,
-        max_retries=campaign.config.trial.infra_retries, retry_exceptions=False,
-    )
+    remote = remote_trial(campaign.config)
     running: dict[ray.ObjectRef, int] = {}
     try:
         while True:

@@ -17,7 +17,7 @@ from typing import Any, Callable, Sequence
 from controller.checkpoint import write_atomic
 from nas.campaign.config import CampaignConfig
 from nas.campaign.trainable import device_share, jax_environment
-from nas.campaign.trial import TrialTask, run_trial
+from nas.campaign.trial import TrialTask
 from nas.compare.config import CompareConfig
 from nas.compare.members import Member
 from search_space.serialization import spec_to_dict
@@ -62,11 +62,9 @@ def run_final_trainings(root: Path, tasks: list[tuple[Member, TrialTask]], campa
     """Runs ``tasks`` on Ray with the campaign's per-trial resources; ``on_done`` after each."""
     import ray
 
-    bundle = campaign.trial_resources()
-    remote = ray.remote(run_trial).options(
-        num_cpus=bundle.pop("CPU"), num_gpus=bundle.pop("GPU", 0), resources=bundle or None,
-        max_retries=campaign.trial.infra_retries, retry_exceptions=False,
-    )
+    from nas.campaign.task_runner import remote_trial
+
+    remote = remote_trial(campaign)
     running = {remote.remote(task): (member, task) for member, task in tasks}
     try:
         while running:
