@@ -23,9 +23,13 @@ VERSION = 1
 
 
 def _umask() -> int:
-    mask = os.umask(0o022)
+    mask = os.umask(0o022)  # reading the umask means setting it: done once, at import
     os.umask(mask)
     return mask
+
+
+# mkstemp makes files private (0600); written files get the mode open() would give.
+_FILE_MODE = 0o666 & ~_umask()
 
 
 def write_atomic(path: str | Path, data: bytes) -> None:
@@ -34,8 +38,7 @@ def write_atomic(path: str | Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        # mkstemp makes the file private (0600); give it the mode open() would.
-        os.fchmod(fd, 0o666 & ~_umask())
+        os.fchmod(fd, _FILE_MODE)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
