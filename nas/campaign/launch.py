@@ -69,7 +69,7 @@ def load_config(directory: CampaignDir, overrides: Sequence[str] = ()) -> Campai
     config_lib.check_resume_overrides(overrides)
     values = config_lib.flatten(directory.read_meta()["config"])
     earlier = [o for launch in directory.launches.read() for o in launch.get("overrides", [])]
-    values.update(parse_assignment(assignment) for assignment in [*earlier, *overrides])
+    values.update(parse_assignment(assignment, example="search.num_trials=40") for assignment in [*earlier, *overrides])
     return config_lib.from_values(values)
 
 
