@@ -12,6 +12,7 @@ from pathlib import Path
 
 from nas.compare.command import add_parser as add_compare_parser
 from nas.overrides import ConfigError
+from proxy_task.host_allocator import reexecute_with_allocator
 from search_space.builtins import get_builtin, implied_variant
 from search_space.errors import SpecError
 from search_space.scaling import SCALINGS, get_scaling
@@ -64,7 +65,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     print(f"AP {ap['AP']:.4f}  AP50 {ap['AP50']:.4f}  AP75 {ap['AP75']:.4f}  "
           f"APs {ap['APs']:.4f}  APm {ap['APm']:.4f}  APl {ap['APl']:.4f}")
     print(f"params {result.params:,}  FLOPs {result.madds / 1e9:.2f} B  train {result.train_seconds:.0f}s  "
-          f"{result.images_per_second:.1f} images/s  device {result.device}")
+          f"{result.images_per_second:.1f} images/s  device {result.device}  host allocator {result.host_allocator}")
     print(json.dumps({"result": str(args.workdir) + "/result.json"}))
     return 0
 
@@ -169,6 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if argv is None and args.command == "train":
+            # Training in this process: start it again on jemalloc (proxy_task.host_allocator).
+            reexecute_with_allocator(["-m", "nas.cli", *sys.argv[1:]])
         return args.run(args)
     except (SpecError, ConfigError, ValueError, FileNotFoundError) as err:
         # Bad input: an invalid spec or config, or a dataset that is not prepared.

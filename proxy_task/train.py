@@ -25,6 +25,7 @@ from proxy_task.config import ProxyConfig
 from proxy_task.data import build_dataset, dataset_info, ensure_prepared
 from proxy_task.detection import AnchorConfig, generate_anchors
 from proxy_task.evaluation import CocoEvaluator
+from proxy_task.host_allocator import active_allocator
 from proxy_task.optimizer import make_optimizer
 from proxy_task.retinanet import RetinaNet
 from proxy_task.train_step import NonFiniteLossError, StepContext, TrainState, eval_step, train_step
@@ -50,6 +51,7 @@ class ProxyResult:
     steps: int
     final_loss: float
     device: str
+    host_allocator: str  # 'jemalloc' or 'system' (see proxy_task.host_allocator)
 
     @property
     def reward(self) -> float:
@@ -141,6 +143,7 @@ def train_and_evaluate(
         ap=ap, params=cost.total_params, madds=cost.total_madds, train_seconds=train_seconds,
         eval_seconds=eval_seconds, images_per_second=total_steps * config.data.batch_size / train_seconds,
         steps=total_steps, final_loss=final_loss, device=jax.devices()[0].device_kind,
+        host_allocator=active_allocator(),
     )
     # Written whole then renamed: a reader never sees half a result.
     partial = workdir / ".result.json.tmp"

@@ -26,6 +26,8 @@ import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from proxy_task.host_allocator import child_environment  # standard library only: no TF or JAX here
+
 if TYPE_CHECKING:  # a surrogate trial's worker never imports the proxy task (TensorFlow, JAX)
     from proxy_task.config import ProxyConfig
 
@@ -148,7 +150,8 @@ def run_proxy(task: TrialTask) -> dict[str, Any]:
     result_file = workdir / "outcome.json"
     result_file.unlink(missing_ok=True)
     (workdir / "task.pkl").write_bytes(pickle.dumps(task))
-    env = {**os.environ, **dict(task.env), WORKER_PID: str(os.getpid())}
+    # The child trains on jemalloc: XLA's per-step buffers then stay mapped (proxy_task.host_allocator).
+    env = {**child_environment(os.environ), **dict(task.env), WORKER_PID: str(os.getpid())}
     with open(workdir / "trial.log", "ab") as log:
         log.write(f"\n=== trial {task.trial}, attempt at {time.ctime()} ===\n".encode())
         log.flush()
