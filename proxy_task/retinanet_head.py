@@ -16,6 +16,7 @@ from typing import Callable
 import flax.linen as nn
 import jax
 
+from proxy_task.backbones.fast_conv import conv_general_dilated
 from proxy_task.backbones.layers import activation_fn, batch_norm
 from proxy_task.backbones.options import BackboneOptions
 from search_space.cost.head_layers import ANCHORS_PER_LOCATION, BOX_COORDINATES
@@ -38,13 +39,13 @@ class Subnet(nn.Module):
         convs = [
             nn.Conv(
                 self.num_filters, (3, 3), padding="SAME", kernel_init=nn.initializers.normal(0.01),
-                dtype=opts.dtype, name=f"conv_{i}",
+                dtype=opts.dtype, conv_general_dilated=conv_general_dilated, name=f"conv_{i}",
             )
             for i in range(self.num_convs)
         ]
         predict = nn.Conv(
             self.outputs, (3, 3), padding="SAME", kernel_init=nn.initializers.normal(1e-5),
-            bias_init=self.bias_init, dtype=opts.dtype, name="predict",
+            bias_init=self.bias_init, dtype=opts.dtype, conv_general_dilated=conv_general_dilated, name="predict",
         )
         results = {}
         for level, x in sorted(features.items()):

@@ -8,7 +8,7 @@ import jax.numpy as jnp
 
 from proxy_task.backbones.max_pool import max_pool_3x3_s2  # noqa: F401  (re-exported; fast gradient)
 from proxy_task.backbones.options import BackboneOptions
-from proxy_task.backbones.pointwise_conv import conv_general_dilated
+from proxy_task.backbones.fast_conv import conv_general_dilated
 
 # Keras' default 'VarianceScaling': scale 1, fan_in, truncated normal.
 KERNEL_INIT = nn.initializers.variance_scaling(1.0, "fan_in", "truncated_normal")
@@ -51,7 +51,7 @@ class ConvBN(nn.Module):
             use_bias=False,
             kernel_init=KERNEL_INIT,
             dtype=self.options.dtype,
-            conv_general_dilated=conv_general_dilated,  # 1x1: matmul gradients
+            conv_general_dilated=conv_general_dilated,  # matmul gradients where they are faster
             name="conv",
         )(x)
         x = batch_norm(self.options, train, "bn")(x)

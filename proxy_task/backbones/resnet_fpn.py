@@ -14,7 +14,7 @@ import jax
 from proxy_task.backbones.blocks import BlockGroup
 from proxy_task.backbones.layers import KERNEL_INIT, ConvBN, activation_fn, batch_norm, max_pool_3x3_s2, nearest_upsample
 from proxy_task.backbones.options import BackboneOptions
-from proxy_task.backbones.pointwise_conv import conv_general_dilated
+from proxy_task.backbones.fast_conv import conv_general_dilated
 from search_space.cost.resnet_fpn_layers import RESNET_LEVELS, resnet_filters
 from search_space.scaling import STEM_CONV_FILTERS, Scaling
 from search_space.spec import ResNetFpnSpec

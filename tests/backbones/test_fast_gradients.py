@@ -1,4 +1,6 @@
-"""The hand-written gradients (max pool, 1x1 convolution) equal autodiff's."""
+"""The hand-written gradients (max pool, 1x1 and patch-product convolutions) equal autodiff's."""
+
+import functools
 
 import flax.linen as nn
 import jax
@@ -7,8 +9,10 @@ import numpy as np
 import pytest
 from jax import lax
 
+from proxy_task.backbones import fast_conv
 from proxy_task.backbones.max_pool import max_pool_3x3_s2
-from proxy_task.backbones.pointwise_conv import conv_general_dilated
+from proxy_task.backbones.patch_conv import same_padding
+from proxy_task.backbones.fast_conv import conv_general_dilated
 
 
 def _reference_pool(x):
@@ -43,6 +47,56 @@ def test_pointwise_conv_gradients_equal_autodiff(shape, stride):
     np.testing.assert_array_equal(fast.apply(variables, x), reference.apply(variables, x))
     for got, want in zip(grads(fast), grads(reference)):
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("shape, features, kernel, stride, padding", [
+    ((2, 16, 16, 3), 8, 7, 2, "SAME"),  # the stem: thin input, channel-major patches
+    ((1, 13, 10, 3), 4, 7, 2, "SAME"),  # odd sizes: uneven 'SAME' padding
+    ((2, 9, 7, 5), 300, 3, 1, "SAME"),  # a wide predictor: NHWC patches
+    ((2, 8, 8, 5), 256, 3, 2, ((2, 0), (1, 1))),  # explicit, asymmetric padding and a stride
+    ((1, 6, 6, 2), 3, 3, 1, "VALID"),
+])
+def test_patch_conv_gradients_equal_autodiff(shape, features, kernel, stride, padding):
+    conv = dict(features=features, kernel_size=(kernel, kernel), strides=(stride, stride), padding=padding)
+    reference, fast = nn.Conv(**conv), nn.Conv(**conv, conv_general_dilated=fast_conv.conv_general_dilated)
+    x = jax.random.normal(jax.random.key(0), shape)
+    variables = reference.init(jax.random.key(1), x)
+    weights = jax.random.normal(jax.random.key(2), reference.apply(variables, x).shape)
+
+    def grads(module):
+        loss = lambda v, x: jnp.sum(module.apply(v, x) * weights)  # noqa: E731
+        return jax.tree.leaves(jax.jit(jax.grad(loss, argnums=(0, 1)))(variables, x))
+
+    np.testing.assert_allclose(fast.apply(variables, x), reference.apply(variables, x), rtol=1e-6, atol=1e-6)
+    for got, want in zip(grads(fast), grads(reference)):
+        np.testing.assert_allclose(got, want, rtol=2e-5, atol=2e-5)
+
+
+@pytest.mark.parametrize("size, kernel, stride", [(512, 7, 2), (13, 7, 2), (8, 3, 1), (9, 3, 2), (4, 1, 2)])
+def test_same_padding_matches_xla(size, kernel, stride):
+    x, w = jnp.ones((1, size, 1, 1)), jnp.ones((kernel, 1, 1, 1))
+    numbers = ("NHWC", "HWIO", "NHWC")
+    want = lax.conv_general_dilated(x, w, (stride, 1), "SAME", dimension_numbers=numbers)
+    got = lax.conv_general_dilated(x, w, (stride, 1), [same_padding(size, kernel, stride), (0, 0)],
+                                   dimension_numbers=numbers)
+    np.testing.assert_array_equal(got, want)
+
+
+def test_routing_by_shape(monkeypatch):
+    calls = []
+    monkeypatch.setattr(fast_conv, "patch_conv", lambda *a: calls.append("patch") or lax.conv_general_dilated(
+        a[0], a[1], a[2], a[3], dimension_numbers=("NHWC", "HWIO", "NHWC")))
+    monkeypatch.setattr(fast_conv, "pointwise_conv", lambda x, k, s, p: calls.append("pointwise") or
+                        lax.conv_general_dilated(x, k, s, "VALID", dimension_numbers=("NHWC", "HWIO", "NHWC")))
+    x3, x64 = jnp.ones((1, 8, 8, 3)), jnp.ones((1, 8, 8, 64))
+    route = functools.partial(fast_conv.conv_general_dilated, dimension_numbers=("NHWC", "HWIO", "NHWC"))
+    route(x3, jnp.ones((7, 7, 3, 8)), (2, 2), "SAME")  # stem
+    route(x64, jnp.ones((3, 3, 64, 720)), (1, 1), "SAME")  # COCO class predictor
+    route(x64, jnp.ones((1, 1, 64, 16)), (1, 1), "SAME")
+    route(x64, jnp.ones((3, 3, 64, 64)), (1, 1), "SAME")  # XLA's own
+    route(x64, jnp.ones((3, 3, 64, 720)), (1, 1), "SAME", rhs_dilation=(2, 2))  # dilated: XLA's own
+    fast_conv.conv_general_dilated(jnp.ones((1, 3, 8, 8)), jnp.ones((8, 3, 7, 7)), (2, 2), "SAME")  # lax's NCHW
+    assert calls == ["patch", "patch", "pointwise"]
 
 
 def test_wider_kernels_pass_through_unchanged():
