@@ -38,18 +38,26 @@ It writes ``benchmarks/results/speed.json``.
 The TF environment: ``bash benchmarks/tf_model_garden/setup_env.sh``
 (tf-models-official 2.20.0 and TensorFlow 2.20 in ``.venv-tfmg``).
 
+Our side runs on jemalloc (``--allocator``, default ``jemalloc`` as
+``spinenet-nas`` trains; the script restarts itself on it), TF as installed
+(``--tf-allocator system``); ``speed.json`` records both. Given jemalloc too,
+TF gained about 4% in a separate check (1.41 vs 1.47 s per paper step).
+
 Result on the 2-core AMD EPYC of the dev machine with nothing else running
-(jax 0.10.2; medians of 5 alternating rounds; matmul peak 476 GFLOP/s)::
+(jax 0.10.2; medians of 5 alternating rounds after 2 warm-up steps; matmul
+peak 490 GFLOP/s)::
 
     setting  px   batch  ours img/s  TF img/s  ours/TF  (CPU time)  ours / TF of matmul peak
-    paper    512  8      2.43        5.23      0.46     0.55        16.9% / 36.5%
-    cpu      128  16     74.5        102.0     0.73     0.78        20.5% / 28.1%
+    paper    512  8      5.37        5.96      0.90     1.00        36.4% / 40.3%
+    cpu      128  16     120.9       111.4     1.08     1.17        32.3% / 29.8%
 
-(Shared with another job: 0.59 and 0.73.) The 1.5x target is not met: XLA's CPU convolutions (YNNPACK) are about half
-as efficient as TF's oneDNN kernels on this network's thin (16-64 channel)
-layers, the class predictor's kernel gradient above all. The gradient rewrites
-of this benchmark's issue (max pool, 1x1 convolutions, anchor labelling, focal
-loss) cut our step's CPU time by a fifth (paper: 6.0 -> 4.7 CPU-s per step).
+The 1.5x target is not met. Before the allocator and the gradient rewrites the ratios were
+0.46 and 0.73 (2.43 and 74.5 img/s): glibc re-faulted XLA's step buffers
+every step (fixed by ``proxy_task.host_allocator``), and XLA's CPU gradients
+of the stem and the class predictor ran at a third to a half of the forward
+speed (now matrix products: ``proxy_task.backbones.fast_conv``). What is
+left is spread thin: dozens of 16 to 64 channel convolutions and their
+gradients at 150 to 250 GFLOP/s, and per-op overhead at the ``cpu`` size.
 """
 
 from __future__ import annotations
@@ -57,6 +65,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import statistics
 import sys
 from pathlib import Path
@@ -65,6 +74,7 @@ import jax
 
 import speed_jax
 import speed_tf
+from proxy_task import host_allocator
 from speed_inputs import Setting
 
 RESULTS = Path(__file__).parent / "results" / "speed.json"
@@ -82,15 +92,37 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--paper-steps", type=int, default=3 if on_cpu else 20, help="timed steps per round")
     parser.add_argument("--cpu-steps", type=int, default=10 if on_cpu else 50, help="timed steps per round")
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--warmup", type=int, default=1 if on_cpu else 3, help="untimed steps after compiling")
+    parser.add_argument("--warmup", type=int, default=2 if on_cpu else 3,
+                        help="untimed steps after compiling (jemalloc maps its memory in the first ones)")
     parser.add_argument("--dtypes", nargs="+", default=["float32"] if on_cpu else ["float32", "bfloat16"],
                         choices=sorted(speed_jax.DTYPES), help="our compute dtypes (TF runs float32)")
     parser.add_argument("--tf", choices=["auto", "on", "off"], default="auto",
                         help="run TF Model Garden beside ours; auto: on a CPU, if its environment exists")
     parser.add_argument("--eval-steps", type=int, default=0 if on_cpu else 10,
                         help="evaluation batches to time for the paper-trial estimate (0: skip)")
+    parser.add_argument("--allocator", choices=host_allocator.CHOICES, default="jemalloc",
+                        help="our host allocator (default jemalloc, as `spinenet-nas` trains)")
+    parser.add_argument("--tf-allocator", choices=host_allocator.CHOICES, default="system",
+                        help="TF's host allocator (default system: TF Model Garden as installed)")
     parser.add_argument("--output", type=Path, default=RESULTS)
     return parser.parse_args(argv)
+
+
+def use_allocator(choice: str) -> None:
+    """Restarts this script on jemalloc when ``choice`` asks for it (``proxy_task.host_allocator``)."""
+    if choice == "jemalloc":
+        host_allocator.reexecute_with_allocator([str(Path(__file__).resolve()), *sys.argv[1:]])
+    if host_allocator.active_allocator() != choice:
+        raise SystemExit(f"--allocator {choice}: this process runs on {host_allocator.active_allocator()}; "
+                         + ("install jemalloc or set SPINENET_NAS_JEMALLOC" if choice == "jemalloc"
+                            else "unset LD_PRELOAD"))
+
+
+def tf_environment(choice: str) -> dict:
+    """The TF worker's environment: ours minus our allocator, plus jemalloc if ``choice`` asks for it."""
+    env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "MALLOC_CONF", host_allocator.REEXECUTED)}
+    env[host_allocator.SWITCH] = choice
+    return host_allocator.child_environment(env) if choice == "jemalloc" else env
 
 
 def want_tf(mode: str) -> bool:
@@ -109,7 +141,8 @@ def want_tf(mode: str) -> bool:
 
 def measure_setting(setting: Setting, steps: int, args, use_tf: bool) -> list[dict]:
     """Times every dtype of ours (and TF) at one setting, alternating; one row per dtype."""
-    worker = speed_tf.TfWorker(setting, args.warmup) if use_tf else None  # traces while we compile
+    worker = (speed_tf.TfWorker(setting, args.warmup, env=tf_environment(args.tf_allocator))
+              if use_tf else None)  # traces while we compile
     try:
         ours = {dtype: speed_jax.JaxTrainer.build(setting, dtype) for dtype in args.dtypes}
         for trainer in ours.values():
@@ -213,6 +246,8 @@ def print_table(rows: list[dict], matmul: dict) -> None:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
+    if argv is None:
+        use_allocator(args.allocator)
     use_tf = want_tf(args.tf)
     batches = {"paper": args.paper_batch, "cpu": args.cpu_batch, "smoke": None}
     steps = {"paper": args.paper_steps, "cpu": args.cpu_steps, "smoke": args.cpu_steps}
@@ -232,6 +267,7 @@ def main(argv=None) -> None:
     args.output.write_text(json.dumps({
         "command": " ".join(["python benchmarks/speed.py", *(sys.argv[1:] if argv is None else argv)]),
         "device": speed_jax.device_description(), "jax_version": jax.__version__, "matmul": matmul,
+        "host_allocator": {"ours": host_allocator.active_allocator(), "tf": args.tf_allocator if use_tf else None},
         "tf_models_official": next((r["tf"]["models_version"] for r in rows if r["tf"]), None),
         "tensorflow": next((r["tf"]["tf_version"] for r in rows if r["tf"]), None),
         "conventions": {"train_flops_per_image": "6 x batch-1 forward conv multiply-adds (2 FLOPs per MAC, "

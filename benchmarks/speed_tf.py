@@ -34,7 +34,7 @@ def check_environment(python: Path = TF_PYTHON) -> None:
 class TfWorker:
     """One ``--serve`` process of the TF script for one setting."""
 
-    def __init__(self, setting: Setting, warmup: int, python: Path = TF_PYTHON):
+    def __init__(self, setting: Setting, warmup: int, python: Path = TF_PYTHON, env: dict | None = None):
         check_environment(python)
         self.setting = setting
         self._log = tempfile.NamedTemporaryFile("w+", prefix="tfmg_", suffix=".log")
@@ -45,7 +45,7 @@ class TfWorker:
             "--warmup", str(warmup),
         ]
         self._process = subprocess.Popen(
-            args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log, text=True, bufsize=1
+            args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log, text=True, bufsize=1, env=env
         )
         self.info: dict | None = None
 
