@@ -25,6 +25,7 @@ from nas.campaign.records import versions
 from nas.campaign.recovery import replay
 from nas.campaign.trainable import TrialSettings
 from nas.overrides import ConfigError, parse_assignment
+from proxy_task.host_allocator import child_environment
 from search_space.spaces import get_space
 
 EXIT_OK, EXIT_STOPPED, EXIT_INTERRUPTED = 0, 1, 130
@@ -76,10 +77,12 @@ def load_config(directory: CampaignDir, overrides: Sequence[str] = ()) -> Campai
 def connect(address: str | None, config: CampaignConfig) -> bool:
     """Joins the Ray cluster at ``address`` (``auto``, ``ray://...``) or starts a local one.
 
-    Returns whether this call started Ray. Refuses trial resources no node has.
+    Returns whether this call started Ray. Refuses trial resources no node has, and allocator
+    settings (``proxy_task.host_allocator``) the trials could not start with.
     """
     import ray
 
+    child_environment()  # a bad SPINENET_NAS_ALLOCATOR / _JEMALLOC stops here, not in every trial
     started = not ray.is_initialized()
     if started:
         try:

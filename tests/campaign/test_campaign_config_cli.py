@@ -29,6 +29,14 @@ def test_search_refuses_bad_config_before_starting(tmp_path, capsys, args, fragm
     assert not root.exists()  # nothing started
 
 
+def test_search_refuses_an_unknown_allocator_before_starting(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SPINENET_NAS_ALLOCATOR", "tcmalloc")
+    root = tmp_path / "campaign"
+    assert main(["search", "--dir", str(root), "--set", "preset=smoke"]) == 2
+    assert "SPINENET_NAS_ALLOCATOR='tcmalloc' is not an allocator" in capsys.readouterr().err
+    assert not root.exists()
+
+
 def test_a_config_file_is_checked_like_set(tmp_path, capsys):
     good = tmp_path / "good.toml"
     good.write_text('preset = "smoke"\n[search]\nnum_trials = 7\n[search.settings]\nlearning_rate = 0.03\n')
