@@ -86,3 +86,15 @@ def test_jemalloc_children_reuse_xla_buffers_instead_of_faulting_them_in():
     # glibc maps each 128 MB output afresh: about 32,768 faults of 4 KiB pages per call.
     assert system["faults"] > 10_000
     assert jemalloc["faults"] < system["faults"] / 20
+
+
+@pytest.mark.skipif(host_allocator.find_jemalloc() is None, reason="no jemalloc on this machine")
+def test_a_process_restarts_itself_on_jemalloc_once():
+    report = "import os; from proxy_task.host_allocator import active_allocator; print(active_allocator())"
+    restart = ("from proxy_task.host_allocator import reexecute_with_allocator; "
+               f"reexecute_with_allocator(['-c', {report!r}]); print('not restarted')")
+    for switch, expected in (("jemalloc", "jemalloc"), ("system", "not restarted")):
+        done = subprocess.run([sys.executable, "-c", restart], env=_clean_environ(**{host_allocator.SWITCH: switch}),
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert done.stdout.strip() == expected
