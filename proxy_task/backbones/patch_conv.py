@@ -28,6 +28,8 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
+from proxy_task.backbones.pointwise_conv import contract_over_images
+
 _NHWC = ("NHWC", "HWIO", "NHWC")
 THIN_INPUT_CHANNELS = 4  # at most this many input channels: channel-major patches
 
@@ -45,27 +47,23 @@ def patch_conv(x: jax.Array, kernel: jax.Array, strides: tuple[int, int], paddin
     return lax.conv_general_dilated(x, kernel, strides, padding, dimension_numbers=_NHWC, precision=precision)
 
 
-def _taps(x: jax.Array, kernel_shape, strides, padding, out_shape):
-    """Yields ``(i, j, window)``: the input each kernel tap sees, ``[B, Ho, Wo, Cin]`` (padded, strided)."""
+def _tap_windows(x: jax.Array, kernel_shape, strides, padding, out_shape):
+    """Yields, tap by tap (row-major), the input each kernel tap sees: ``[B, Ho, Wo, Cin]``."""
     (lo_h, hi_h), (lo_w, hi_w) = padding
     padded = jnp.pad(x, ((0, 0), (lo_h, hi_h), (lo_w, hi_w), (0, 0)))
     (sh, sw), (ho, wo) = strides, out_shape
     for i in range(kernel_shape[0]):
         for j in range(kernel_shape[1]):
-            yield i, j, padded[:, i:i + (ho - 1) * sh + 1:sh, j:j + (wo - 1) * sw + 1:sw, :]
+            yield padded[:, i:i + (ho - 1) * sh + 1:sh, j:j + (wo - 1) * sw + 1:sw, :]
 
 
 def _kernel_gradient(x, g, kernel_shape, strides, padding, precision):
-    kh, kw, cin, cout = kernel_shape
-    windows = [w for _, _, w in _taps(x, kernel_shape, strides, padding, g.shape[1:3])]
-    if cin <= THIN_INPUT_CHANNELS:  # [taps, Cin, B, Ho, Wo] . [B, Ho, Wo, Cout]
+    windows = list(_tap_windows(x, kernel_shape, strides, padding, g.shape[1:3]))
+    if kernel_shape[2] <= THIN_INPUT_CHANNELS:  # [taps, Cin, B, Ho, Wo] . [B, Ho, Wo, Cout]
         patches = jnp.stack([w.transpose(3, 0, 1, 2) for w in windows])
         grad = lax.dot_general(patches, g, (((2, 3, 4), (0, 1, 2)), ((), ())), precision=precision)
-    else:  # per image: [Ho*Wo, taps*Cin]^T . [Ho*Wo, Cout], then summed over the batch
-        batch = x.shape[0]
-        patches = jnp.concatenate(windows, axis=-1).reshape(batch, -1, kh * kw * cin)
-        grad = lax.dot_general(patches, g.reshape(batch, -1, cout), (((1,), (1,)), ((0,), (0,))),
-                               precision=precision).sum(0)
+    else:  # NHWC patches [B, Ho, Wo, taps * Cin]
+        grad = contract_over_images(jnp.concatenate(windows, axis=-1), g, precision)
     return grad.reshape(kernel_shape)
 
 

@@ -38,11 +38,7 @@ def _backward(strides, precision, residuals, g):
     x, kernel = residuals
     sh, sw = strides
     sampled = x[:, ::sh, ::sw, :] if strides != (1, 1) else x
-    # Contracted image by image, then summed: one product over all of batch and space makes XLA copy
-    # the activation into a channel-major layout first (about 40 ms per 33 MB activation at 512 px).
-    batch = x.shape[0]
-    d_kernel = lax.dot_general(sampled.reshape(batch, -1, sampled.shape[-1]), g.reshape(batch, -1, g.shape[-1]),
-                               (((1,), (1,)), ((0,), (0,))), precision=precision).sum(0)
+    d_kernel = contract_over_images(sampled, g, precision)
     d_sampled = lax.dot_general(g, kernel[0, 0], (((3,), (1,)), ((), ())), precision=precision).astype(x.dtype)
     if strides != (1, 1):  # back onto the strided grid, zeros elsewhere
         _, height, width, _ = x.shape
@@ -55,3 +51,15 @@ def _backward(strides, precision, residuals, g):
 
 
 pointwise_conv.defvjp(_forward, _backward)
+
+
+def contract_over_images(a: jax.Array, g: jax.Array, precision=None) -> jax.Array:
+    """``sum over batch and space of a^T g``: ``[B, ..., Ca] x [B, ..., Cg] -> [Ca, Cg]``.
+
+    Contracted image by image, then summed: one product over all of batch and
+    space makes XLA copy ``a`` into a channel-major layout first (about 40 ms
+    per 33 MB activation at 512 px).
+    """
+    batch = a.shape[0]
+    return lax.dot_general(a.reshape(batch, -1, a.shape[-1]), g.reshape(batch, -1, g.shape[-1]),
+                           (((1,), (1,)), ((0,), (0,))), precision=precision).sum(0)

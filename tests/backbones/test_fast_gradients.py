@@ -32,20 +32,27 @@ def test_max_pool_gradient_equals_select_and_scatter(shape):
     np.testing.assert_allclose(_grads(max_pool_3x3_s2, x, weights), _grads(_reference_pool, x, weights), atol=1e-6)
 
 
-@pytest.mark.parametrize("shape, stride", [((2, 8, 8, 5), 1), ((2, 9, 7, 5), 2), ((1, 8, 8, 4), 2)])
-def test_pointwise_conv_gradients_equal_autodiff(shape, stride):
-    conv = dict(features=6, kernel_size=(1, 1), strides=(stride, stride), padding="SAME", use_bias=False)
+def _outputs_and_gradients(conv: dict, shape):
+    """``(output, [parameter and input gradients])`` of ``nn.Conv(**conv)``, routed and plain (fast first)."""
     reference, fast = nn.Conv(**conv), nn.Conv(**conv, conv_general_dilated=conv_general_dilated)
     x = jax.random.normal(jax.random.key(0), shape)
     variables = reference.init(jax.random.key(1), x)
     weights = jax.random.normal(jax.random.key(2), reference.apply(variables, x).shape)
 
-    def grads(module):
+    def run(module):
         loss = lambda v, x: jnp.sum(module.apply(v, x) * weights)  # noqa: E731
-        return jax.tree.leaves(jax.jit(jax.grad(loss, argnums=(0, 1)))(variables, x))
+        grads = jax.tree.leaves(jax.jit(jax.grad(loss, argnums=(0, 1)))(variables, x))
+        return module.apply(variables, x), grads
 
-    np.testing.assert_array_equal(fast.apply(variables, x), reference.apply(variables, x))
-    for got, want in zip(grads(fast), grads(reference)):
+    return run(fast), run(reference)
+
+
+@pytest.mark.parametrize("shape, stride", [((2, 8, 8, 5), 1), ((2, 9, 7, 5), 2), ((1, 8, 8, 4), 2)])
+def test_pointwise_conv_gradients_equal_autodiff(shape, stride):
+    conv = dict(features=6, kernel_size=(1, 1), strides=(stride, stride), padding="SAME", use_bias=False)
+    (fast_out, fast_grads), (ref_out, ref_grads) = _outputs_and_gradients(conv, shape)
+    np.testing.assert_array_equal(fast_out, ref_out)
+    for got, want in zip(fast_grads, ref_grads):
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
 
 
@@ -58,17 +65,9 @@ def test_pointwise_conv_gradients_equal_autodiff(shape, stride):
 ])
 def test_patch_conv_gradients_equal_autodiff(shape, features, kernel, stride, padding):
     conv = dict(features=features, kernel_size=(kernel, kernel), strides=(stride, stride), padding=padding)
-    reference, fast = nn.Conv(**conv), nn.Conv(**conv, conv_general_dilated=fast_conv.conv_general_dilated)
-    x = jax.random.normal(jax.random.key(0), shape)
-    variables = reference.init(jax.random.key(1), x)
-    weights = jax.random.normal(jax.random.key(2), reference.apply(variables, x).shape)
-
-    def grads(module):
-        loss = lambda v, x: jnp.sum(module.apply(v, x) * weights)  # noqa: E731
-        return jax.tree.leaves(jax.jit(jax.grad(loss, argnums=(0, 1)))(variables, x))
-
-    np.testing.assert_allclose(fast.apply(variables, x), reference.apply(variables, x), rtol=1e-6, atol=1e-6)
-    for got, want in zip(grads(fast), grads(reference)):
+    (fast_out, fast_grads), (ref_out, ref_grads) = _outputs_and_gradients(conv, shape)
+    np.testing.assert_allclose(fast_out, ref_out, rtol=1e-6, atol=1e-6)
+    for got, want in zip(fast_grads, ref_grads):
         np.testing.assert_allclose(got, want, rtol=2e-5, atol=2e-5)
 
 
