@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import jax
+from jax.flatten_util import ravel_pytree
+import jax.numpy as jnp
 import optax
 
 from proxy_task.config import TrainConfig
@@ -24,9 +26,26 @@ def kernels_only(params):
 
 
 def make_optimizer(config: TrainConfig, batch_size: int, total_steps: int) -> optax.GradientTransformation:
+    """SGD with momentum on all parameters at once; updates equal the per-parameter chain's.
+
+    The momentum step runs on one concatenated vector (``optax.flatten``): the
+    proxy model has ~430 parameter arrays, and a per-array update costs ~1,000
+    tiny XLA operations per step, a tenth of a small-input step on CPU.
+    """
     # TF adds weight_decay * l2_loss(w) = weight_decay * |w|^2 / 2 to the loss:
-    # its gradient weight_decay * w goes through the momentum, as here.
+    # its gradient weight_decay * w goes through the momentum, as here. The
+    # decay stays per array (it needs the mask); XLA fuses it into the concatenation.
     return optax.chain(
         optax.add_decayed_weights(config.weight_decay, mask=kernels_only),
-        optax.sgd(learning_rate_schedule(config, batch_size, total_steps), momentum=config.momentum),
+        optax.flatten(optax.sgd(learning_rate_schedule(config, batch_size, total_steps), momentum=config.momentum)),
     )
+
+
+def global_norm(tree) -> jax.Array:
+    """The L2 norm of all leaves together, as one reduction over their concatenation.
+
+    Same value as ``optax.global_norm``, without two small operations per leaf;
+    the concatenation is shared with the flattened optimizer's.
+    """
+    flat, _ = ravel_pytree(tree)
+    return jnp.sqrt(jnp.sum(jnp.square(flat)))

@@ -16,8 +16,9 @@ import optax
 
 from proxy_task.detection import (
     Anchors, LossConfig, MatchConfig, PostprocessConfig, flatten_level_outputs, label_anchors_batched,
-    postprocess, retinanet_loss,
+    postprocess, retinanet_loss, split_level_outputs,
 )
+from proxy_task.optimizer import global_norm
 from search_space.cost.head_layers import BOX_COORDINATES
 
 
@@ -64,7 +65,10 @@ def train_step(context: StepContext, state: TrainState, batch: dict) -> tuple[Tr
             {"params": params, "batch_stats": state.batch_stats}, batch["image"], train=True,
             rngs={"dropout": dropout_rng}, mutable=["batch_stats"],
         )
-        classes, boxes = outputs_to_flat(context, class_outputs, box_outputs)
+        # Level by level: the concatenated [B, A, num_classes] logits and their
+        # split gradient would cost two passes over the largest tensor of the step.
+        classes = split_level_outputs(class_outputs, context.anchors, last_dim=context.num_classes)
+        boxes = split_level_outputs(box_outputs, context.anchors, last_dim=BOX_COORDINATES)
         total, metrics = retinanet_loss(classes, boxes, labels, context.loss)
         return total, (metrics, updates["batch_stats"])
 
@@ -74,7 +78,7 @@ def train_step(context: StepContext, state: TrainState, batch: dict) -> tuple[Tr
         step=state.step + 1, params=optax.apply_updates(state.params, updates),
         batch_stats=batch_stats, opt_state=opt_state,
     )
-    metrics = dict(metrics, finite=jnp.isfinite(loss), grad_norm=optax.global_norm(grads))
+    metrics = dict(metrics, finite=jnp.isfinite(loss), grad_norm=global_norm(grads))
     return new_state, metrics
 
 
