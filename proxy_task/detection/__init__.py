@@ -9,7 +9,9 @@ deviations are marked ``NOTE(reproduction)`` in the modules.
 """
 
 from proxy_task.detection.anchor_labeler import AnchorLabels, MatchConfig, label_anchors, label_anchors_batched
-from proxy_task.detection.anchors import AnchorConfig, Anchors, flatten_level_outputs, generate_anchors
+from proxy_task.detection.anchors import (
+    AnchorConfig, Anchors, flatten_level_outputs, generate_anchors, split_level_outputs,
+)
 from proxy_task.detection.box_coding import BBOX_XFORM_CLIP, decode_boxes, encode_boxes
 from proxy_task.detection.box_geometry import box_area, clip_boxes, pairwise_ioa, pairwise_iou
 from proxy_task.detection.losses import LossConfig, retinanet_loss, sigmoid_focal_loss
@@ -40,4 +42,5 @@ __all__ = [
     "postprocess",
     "retinanet_loss",
     "sigmoid_focal_loss",
+    "split_level_outputs",
 ]

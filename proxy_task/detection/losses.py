@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from typing import Sequence
 
 import jax
 import jax.numpy as jnp
@@ -58,8 +59,8 @@ def sigmoid_focal_loss(logits: jax.Array, targets: jax.Array, alpha: float, gamm
     ``alpha_t = 1 - alpha`` where it is 0. Computed in log space
     (``log p = log_sigmoid(z)``, ``log(1 - p) = log_sigmoid(-z)``) so it stays
     finite, with finite gradients, for any logit. The gradient is written out
-    (see ``_focal_backward``): one fused pass over the ``[B, A, C]`` logits
-    instead of autodiff's chain through two softplus functions.
+    (see ``_focal_slope``) and computed with the loss, in the same pass over
+    the logits, instead of autodiff's chain through two softplus functions.
 
     Args:
       logits: ``[...]`` raw class scores ``z``.
@@ -91,28 +92,31 @@ def _focal_terms(logits, targets, alpha, gamma):
 
 
 def _focal_forward(logits, targets, alpha, gamma):
-    return sigmoid_focal_loss(logits, targets, alpha, gamma), (logits, targets)
+    """Loss and gradient in one pass: the gradient reuses the loss's exponentials and logarithms."""
+    loss, (is_positive, log_p_t, log_q, alpha_t, modulator) = _focal_terms(logits, targets, alpha, gamma)
+    return loss, _focal_slope(is_positive, log_p_t, log_q, alpha_t, modulator, gamma).astype(logits.dtype)
 
 
-def _focal_backward(alpha, gamma, residuals, g):
+def _focal_slope(is_positive, log_p_t, log_q, alpha_t, modulator, gamma):
     """``dL/dz = -s * alpha_t * q**gamma * (q - gamma * p_t * log p_t)``, ``q = 1 - p_t``.
 
     ``s`` is +1 for positive targets and -1 for negative ones (``dp_t/dz = s * p_t * q``).
-    The pieces are recomputed from the logits rather than stored.
     """
-    logits, targets = residuals
-    _, (is_positive, log_p_t, log_q, alpha_t, modulator) = _focal_terms(logits, targets, alpha, gamma)
     slope = alpha_t * modulator * (jnp.exp(log_q) - gamma * jnp.exp(log_p_t) * log_p_t)
-    d_logits = g * jnp.where(is_positive, -slope, slope)
-    return d_logits.astype(logits.dtype), jnp.zeros_like(targets)
+    return jnp.where(is_positive, -slope, slope)
+
+
+def _focal_backward(alpha, gamma, d_logits, g):
+    del alpha, gamma
+    return (g * d_logits).astype(d_logits.dtype), None
 
 
 sigmoid_focal_loss.defvjp(_focal_forward, _focal_backward)
 
 
 def retinanet_loss(
-    class_outputs: jax.Array,
-    box_outputs: jax.Array,
+    class_outputs: jax.Array | Sequence[jax.Array],
+    box_outputs: jax.Array | Sequence[jax.Array],
     labels: AnchorLabels,
     config: LossConfig = LossConfig(),
 ) -> tuple[jax.Array, dict[str, jax.Array]]:
@@ -120,9 +124,11 @@ def retinanet_loss(
 
     Args:
       class_outputs: ``[B, A, num_classes]`` logits in anchor order
-        (``flatten_level_outputs(head_classes, anchors, num_classes)``).
-      box_outputs: ``[B, A, 4]`` box codes
-        (``flatten_level_outputs(head_boxes, anchors, 4)``).
+        (``flatten_level_outputs(head_classes, anchors, num_classes)``), or
+        the same split into consecutive anchor chunks
+        (``split_level_outputs``): the loss is then summed chunk by chunk and
+        the concatenated logits never exist.
+      box_outputs: ``[B, A, 4]`` box codes, or chunks split like the logits.
       labels: batched ``AnchorLabels`` (leading ``[B, A]``).
       config: loss weights.
 
@@ -131,25 +137,48 @@ def retinanet_loss(
       ``total_loss``, ``cls_loss``, ``box_loss`` (before ``box_loss_weight``)
       and ``num_positives``.
     """
-    num_classes = class_outputs.shape[-1]
-    expected = labels.class_targets.shape
-    if class_outputs.shape[:2] != expected or box_outputs.shape[:2] != expected:
-        raise ValueError(
-            f"Outputs {class_outputs.shape} / {box_outputs.shape} do not match labels "
-            f"{labels.class_targets.shape}; flatten head outputs with flatten_level_outputs and label "
-            "with the same anchors."
-        )
+    class_chunks, box_chunks = _as_chunks(class_outputs), _as_chunks(box_outputs)
+    _check_chunks(class_chunks, box_chunks, labels)
     num_positives = jnp.sum(labels.positive_mask.astype(jnp.float32))
     normalizer = num_positives + 1.0
-
-    class_targets = jax.nn.one_hot(labels.class_targets, num_classes, dtype=jnp.float32)
-    focal = sigmoid_focal_loss(class_outputs, class_targets, config.focal_alpha, config.focal_gamma)
-    not_ignored = (~labels.ignore_mask)[..., None]
-    cls_loss = jnp.sum(jnp.where(not_ignored, focal, 0.0)) / normalizer
-
-    huber = optax.huber_loss(box_outputs.astype(jnp.float32), labels.box_targets, delta=config.huber_delta)
-    box_loss = jnp.sum(jnp.where(labels.positive_mask[..., None], huber, 0.0)) / (4.0 * normalizer)
-
+    focal_sum, huber_sum, start = 0.0, 0.0, 0
+    for classes, boxes in zip(class_chunks, box_chunks):
+        chunk = jax.tree.map(lambda x, end=start + classes.shape[1]: x[:, start:end], labels)
+        focal_sum += _focal_sum(classes, chunk, config)
+        huber_sum += _huber_sum(boxes, chunk, config)
+        start += classes.shape[1]
+    cls_loss = focal_sum / normalizer
+    box_loss = huber_sum / (4.0 * normalizer)
     total = cls_loss + config.box_loss_weight * box_loss
     metrics = {"total_loss": total, "cls_loss": cls_loss, "box_loss": box_loss, "num_positives": num_positives}
     return total, metrics
+
+
+def _as_chunks(outputs) -> list:
+    return [outputs] if hasattr(outputs, "shape") else list(outputs)  # one array (jax or numpy) or a sequence
+
+
+def _focal_sum(class_outputs, labels: AnchorLabels, config: LossConfig):
+    class_targets = jax.nn.one_hot(labels.class_targets, class_outputs.shape[-1], dtype=jnp.float32)
+    focal = sigmoid_focal_loss(class_outputs, class_targets, config.focal_alpha, config.focal_gamma)
+    return jnp.sum(jnp.where((~labels.ignore_mask)[..., None], focal, 0.0))
+
+
+def _huber_sum(box_outputs, labels: AnchorLabels, config: LossConfig):
+    huber = optax.huber_loss(box_outputs.astype(jnp.float32), labels.box_targets, delta=config.huber_delta)
+    return jnp.sum(jnp.where(labels.positive_mask[..., None], huber, 0.0))
+
+
+def _check_chunks(class_chunks, box_chunks, labels: AnchorLabels):
+    batch, num_anchors = labels.class_targets.shape
+    class_rows = [c.shape[:2] for c in class_chunks]
+    box_rows = [b.shape[:2] for b in box_chunks]
+    if (
+        class_rows != box_rows or any(rows[0] != batch for rows in class_rows)
+        or sum(rows[1] for rows in class_rows) != num_anchors
+    ):
+        raise ValueError(
+            f"Outputs {[c.shape for c in class_chunks]} / {[b.shape for b in box_chunks]} do not match labels "
+            f"{labels.class_targets.shape}; flatten (or split) head outputs with flatten_level_outputs "
+            "(split_level_outputs) and label with the same anchors."
+        )

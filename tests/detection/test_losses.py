@@ -81,3 +81,31 @@ def test_no_positives_normalises_by_one():
     expected = (ref.focal_loss(logits, np.zeros_like(logits), 0.25, 1.5) * ~empty.ignore_mask[..., None]).sum()
     np.testing.assert_allclose(metrics["cls_loss"], expected, rtol=1e-5)
     assert metrics["box_loss"] == 0.0 and np.isfinite(total)
+
+
+def test_level_chunks_give_the_flat_loss_and_gradients():
+    logits, boxes, labels = _batch(np.random.default_rng(3))
+    cuts = (2, 5)  # chunks of 2, 3 and 1 anchors, like levels of decreasing size
+
+    def chunked(z, b):
+        return retinanet_loss(jnp.split(z, cuts, axis=1), jnp.split(b, cuts, axis=1), labels)[0]
+
+    def flat(z, b):
+        return retinanet_loss(z, b, labels)[0]
+
+    got, got_grads = jax.value_and_grad(chunked, argnums=(0, 1))(logits, boxes)
+    want, want_grads = jax.value_and_grad(flat, argnums=(0, 1))(logits, boxes)
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    for g, w in zip(got_grads, want_grads):
+        np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-9)
+    assert np.abs(np.asarray(got_grads[0])).sum() > 0
+
+
+def test_chunks_that_do_not_cover_the_anchors_are_refused():
+    logits, boxes, labels = _batch(np.random.default_rng(4))
+    try:
+        retinanet_loss([logits[:, :2], logits[:, 2:4]], [boxes[:, :2], boxes[:, 2:4]], labels)
+    except ValueError as error:
+        assert "(2, 2, 3), (2, 2, 3)" in str(error) and "(2, 6)" in str(error)
+    else:
+        raise AssertionError("4 of 6 anchors were accepted")
