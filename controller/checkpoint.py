@@ -10,44 +10,16 @@ the target, so a reader sees the old state or the new one, never half of one.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import jax
 from flax import serialization
 
+from search_space.atomic_file import write_atomic
+
 FORMAT = "spinenet-nas/searcher-state"
 VERSION = 1
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)  # reading the umask means setting it: done once, at import
-    os.umask(mask)
-    return mask
-
-
-# mkstemp makes files private (0600); written files get the mode open() would give.
-_FILE_MODE = 0o666 & ~_umask()
-
-
-def write_atomic(path: str | Path, data: bytes) -> None:
-    """Writes ``data`` to ``path`` so that the file is never seen half-written."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, _FILE_MODE)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def dumps(state: dict[str, Any]) -> bytes:

@@ -29,6 +29,7 @@ from proxy_task.host_allocator import active_allocator
 from proxy_task.optimizer import make_optimizer
 from proxy_task.retinanet import RetinaNet
 from proxy_task.train_step import NonFiniteLossError, StepContext, TrainState, eval_step, train_step
+from search_space.atomic_file import write_atomic
 from search_space.cost import count_cost
 from search_space.serialization import spec_to_dict
 from search_space.spec import ArchitectureSpec
@@ -145,10 +146,7 @@ def train_and_evaluate(
         steps=total_steps, final_loss=final_loss, device=jax.devices()[0].device_kind,
         host_allocator=active_allocator(),
     )
-    # Written whole then renamed: a reader never sees half a result.
-    partial = workdir / ".result.json.tmp"
-    partial.write_text(json.dumps({"spec": spec_to_dict(spec), **result.to_dict()}, indent=2))
-    partial.replace(workdir / "result.json")
+    write_atomic(workdir / "result.json", json.dumps({"spec": spec_to_dict(spec), **result.to_dict()}, indent=2))
     report({"event": "done", **result.to_dict()})
     return result
 

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from controller.checkpoint import write_atomic
+from search_space.atomic_file import write_atomic
 from nas.campaign.jsonl import JsonLines
 from nas.overrides import ConfigError
 

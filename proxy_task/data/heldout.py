@@ -33,6 +33,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from proxy_task.data.errors import DatasetNotFoundError
+from search_space.atomic_file import write_atomic
 
 COCO_TRAIN2017_SIZE = 118_287
 COCO_HELDOUT_SIZE = 7_392
@@ -96,11 +97,7 @@ def write_id_list(path: str | os.PathLike, ids: np.ndarray, header: dict[str, ob
     lines = [f"# {key}: {value}" for key, value in header.items()]
     lines += [f"# count: {len(ids)}", f"# sha256: {ids_digest(ids)}"]
     lines += [str(i) for i in ids]
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text("\n".join(lines) + "\n")
-    os.replace(tmp, path)
+    write_atomic(path, "\n".join(lines) + "\n")
 
 
 def read_id_list(path: str | os.PathLike) -> tuple[np.ndarray, dict[str, str]]:

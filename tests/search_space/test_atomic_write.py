@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from controller.checkpoint import write_atomic
+from search_space.atomic_file import write_atomic
 
 
 def test_replaces_whole_file_with_the_usual_mode(tmp_path):
@@ -18,10 +18,15 @@ def test_replaces_whole_file_with_the_usual_mode(tmp_path):
     assert [p.name for p in path.parent.iterdir()] == ["report.md"]  # no temporary left
 
 
+def test_text_is_written_as_utf8(tmp_path):
+    write_atomic(tmp_path / "note.txt", "AP \u2191")
+    assert (tmp_path / "note.txt").read_bytes() == "AP \u2191".encode()
+
+
 def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
     path = tmp_path / "state.json"
     write_atomic(path, b"old")
     with pytest.raises(TypeError):
-        write_atomic(path, "not bytes")  # type: ignore[arg-type]
+        write_atomic(path, 12345)  # type: ignore[arg-type]  (neither bytes nor text)
     assert path.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
