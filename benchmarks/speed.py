@@ -43,21 +43,16 @@ Our side runs on jemalloc (``--allocator``, default ``jemalloc`` as
 (``--tf-allocator system``); ``speed.json`` records both. Given jemalloc too,
 TF gained about 4% in a separate check (1.41 vs 1.47 s per paper step).
 
-Result on the 2-core AMD EPYC of the dev machine with nothing else running
-(jax 0.10.2; medians of 5 alternating rounds after 2 warm-up steps; matmul
-peak 490 GFLOP/s)::
+Result on the 2-core AMD EPYC of the dev machine, busier than in earlier
+sessions (jax 0.10.2; medians of 5 alternating rounds after 2 warm-up steps;
+matmul peak 460 GFLOP/s, 490 when quiet)::
 
     setting  px   batch  ours img/s  TF img/s  ours/TF  (CPU time)  ours / TF of matmul peak
-    paper    512  8      5.37        5.96      0.90     1.00        36.4% / 40.3%
-    cpu      128  16     120.9       111.4     1.08     1.17        32.3% / 29.8%
+    paper    512  8      5.12        5.36      0.96     1.03        37.0% / 38.7%
+    cpu      128  16     116.4       103.2     1.13     1.23        33.2% / 29.4%
 
-The 1.5x target is not met. Before the allocator and the gradient rewrites the ratios were
-0.46 and 0.73 (2.43 and 74.5 img/s): glibc re-faulted XLA's step buffers
-every step (fixed by ``proxy_task.host_allocator``), and XLA's CPU gradients
-of the stem and the class predictor ran at a third to a half of the forward
-speed (now matrix products: ``proxy_task.backbones.fast_conv``). What is
-left is spread thin: dozens of 16 to 64 channel convolutions and their
-gradients at 150 to 250 GFLOP/s, and per-op overhead at the ``cpu`` size.
+The 1.5x target is not met. The ratios were 0.46 and 0.73 at first; the
+README's speed section says what moved them and what was tried without gain.
 """
 
 from __future__ import annotations
