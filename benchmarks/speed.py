@@ -43,14 +43,15 @@ Our side runs on jemalloc (``--allocator``, default ``jemalloc`` as
 (``--tf-allocator system``); ``speed.json`` records both. Given jemalloc too,
 TF gained about 4% in a separate check (1.41 vs 1.47 s per paper step).
 
-Result on the 2-core AMD EPYC of the dev machine, busier than in earlier
-sessions (jax 0.10.2; medians of 5 alternating rounds after 2 warm-up steps;
-matmul peak 460 GFLOP/s, 490 when quiet)::
+Result on the 2-core AMD EPYC of the dev machine with nothing else running
+(jax 0.10.2; medians of 5 alternating rounds after 2 warm-up steps; matmul
+peak 498 GFLOP/s)::
 
     setting  px   batch  ours img/s  TF img/s  ours/TF  (CPU time)  ours / TF of matmul peak
-    paper    512  8      5.12        5.36      0.96     1.03        37.0% / 38.7%
-    cpu      128  16     116.4       103.2     1.13     1.23        33.2% / 29.4%
+    paper    512  8      5.55        5.80      0.96     1.03        36.9% / 38.6%
+    cpu      128  16     116.7       108.7     1.07     1.15        30.7% / 28.6%
 
+Rounds vary by about 6% on this shared machine (an earlier run: 0.96 and 1.13).
 The 1.5x target is not met. The ratios were 0.46 and 0.73 at first; the
 README's speed section says what moved them and what was tried without gain.
 """
