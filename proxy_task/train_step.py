@@ -55,9 +55,11 @@ def outputs_to_flat(context: StepContext, class_outputs, box_outputs):
 
 
 def train_step(context: StepContext, state: TrainState, batch: dict) -> tuple[TrainState, dict]:
-    labels = label_anchors_batched(
-        jnp.asarray(context.anchors.boxes), batch["boxes"], batch["classes"], batch["is_crowd"], context.match
-    )
+    # The named scopes tag the step's phases in profiles (benchmarks/profile_step.py).
+    with jax.named_scope("anchor_labels"):
+        labels = label_anchors_batched(
+            jnp.asarray(context.anchors.boxes), batch["boxes"], batch["classes"], batch["is_crowd"], context.match
+        )
     dropout_rng = jax.random.fold_in(state.rng, state.step)
 
     def loss_fn(params):
@@ -67,18 +69,20 @@ def train_step(context: StepContext, state: TrainState, batch: dict) -> tuple[Tr
         )
         # Level by level: the concatenated [B, A, num_classes] logits and their
         # split gradient would cost two passes over the largest tensor of the step.
-        classes = split_level_outputs(class_outputs, context.anchors, last_dim=context.num_classes)
-        boxes = split_level_outputs(box_outputs, context.anchors, last_dim=BOX_COORDINATES)
-        total, metrics = retinanet_loss(classes, boxes, labels, context.loss)
+        with jax.named_scope("loss"):
+            classes = split_level_outputs(class_outputs, context.anchors, last_dim=context.num_classes)
+            boxes = split_level_outputs(box_outputs, context.anchors, last_dim=BOX_COORDINATES)
+            total, metrics = retinanet_loss(classes, boxes, labels, context.loss)
         return total, (metrics, updates["batch_stats"])
 
     (loss, (metrics, batch_stats)), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.params)
-    updates, opt_state = context.optimizer.update(grads, state.opt_state, state.params)
-    new_state = state.replace(
-        step=state.step + 1, params=optax.apply_updates(state.params, updates),
-        batch_stats=batch_stats, opt_state=opt_state,
-    )
-    metrics = dict(metrics, finite=jnp.isfinite(loss), grad_norm=global_norm(grads))
+    with jax.named_scope("optimizer"):
+        updates, opt_state = context.optimizer.update(grads, state.opt_state, state.params)
+        new_state = state.replace(
+            step=state.step + 1, params=optax.apply_updates(state.params, updates),
+            batch_stats=batch_stats, opt_state=opt_state,
+        )
+        metrics = dict(metrics, finite=jnp.isfinite(loss), grad_norm=global_norm(grads))
     return new_state, metrics
 
 
