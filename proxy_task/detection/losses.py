@@ -76,33 +76,37 @@ def sigmoid_focal_loss(logits: jax.Array, targets: jax.Array, alpha: float, gamm
 
 
 def _focal_terms(logits, targets, alpha, gamma):
-    """The loss and the pieces its gradient needs."""
+    """The loss and the pieces its gradient needs: three transcendentals per element."""
     logits = logits.astype(jnp.float32)
     is_positive = targets > 0.5
-    # jax.nn.log_sigmoid(z) = -(max(-z, 0) + log1p(exp(-|z|))) and log_sigmoid(-z)
-    # share the log1p term: the same values as two log_sigmoid calls, half the work.
-    shared = jnp.log1p(jnp.exp(-jnp.abs(logits)))
-    log_p = -(jnp.maximum(-logits, 0.0) + shared)
-    log_not_p = -(jnp.maximum(logits, 0.0) + shared)
-    log_p_t = jnp.where(is_positive, log_p, log_not_p)
-    log_one_minus_p_t = jnp.where(is_positive, log_not_p, log_p)
+    margin = jnp.where(is_positive, logits, -logits)  # u, with p_t = sigmoid(u) and q = 1 - p_t = sigmoid(-u)
+    # log_sigmoid(u) = -(max(-u, 0) + log1p(exp(-|u|))) and log_sigmoid(-u) share
+    # the log1p term, and sigmoid(+-u) are 1 / (1 + e) and e / (1 + e) with
+    # e = exp(-|u|): no cancellation, and no exponential of the logarithms.
+    e = jnp.exp(-jnp.abs(margin))
+    shared = jnp.log1p(e)
+    log_p_t = -(jnp.maximum(-margin, 0.0) + shared)
+    log_q = -(jnp.maximum(margin, 0.0) + shared)
+    larger = 1.0 / (1.0 + e)
+    p_t = jnp.where(margin >= 0.0, larger, e * larger)
+    q = jnp.where(margin >= 0.0, e * larger, larger)
     alpha_t = jnp.where(is_positive, alpha, 1.0 - alpha)
-    modulator = jnp.exp(gamma * log_one_minus_p_t)
-    return -alpha_t * modulator * log_p_t, (is_positive, log_p_t, log_one_minus_p_t, alpha_t, modulator)
+    modulator = jnp.exp(gamma * log_q)
+    return -alpha_t * modulator * log_p_t, (is_positive, p_t, q, log_p_t, alpha_t, modulator)
 
 
 def _focal_forward(logits, targets, alpha, gamma):
     """Loss and gradient in one pass: the gradient reuses the loss's exponentials and logarithms."""
-    loss, (is_positive, log_p_t, log_q, alpha_t, modulator) = _focal_terms(logits, targets, alpha, gamma)
-    return loss, _focal_slope(is_positive, log_p_t, log_q, alpha_t, modulator, gamma).astype(logits.dtype)
+    loss, pieces = _focal_terms(logits, targets, alpha, gamma)
+    return loss, _focal_slope(*pieces, gamma).astype(logits.dtype)
 
 
-def _focal_slope(is_positive, log_p_t, log_q, alpha_t, modulator, gamma):
+def _focal_slope(is_positive, p_t, q, log_p_t, alpha_t, modulator, gamma):
     """``dL/dz = -s * alpha_t * q**gamma * (q - gamma * p_t * log p_t)``, ``q = 1 - p_t``.
 
     ``s`` is +1 for positive targets and -1 for negative ones (``dp_t/dz = s * p_t * q``).
     """
-    slope = alpha_t * modulator * (jnp.exp(log_q) - gamma * jnp.exp(log_p_t) * log_p_t)
+    slope = alpha_t * modulator * (q - gamma * p_t * log_p_t)
     return jnp.where(is_positive, -slope, slope)
 
 
