@@ -56,8 +56,8 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    if args.allocator == "jemalloc" and host_allocator.active_allocator() != "jemalloc":
-        host_allocator.reexecute_with_allocator([str(Path(__file__).resolve()), *sys.argv[1:]])
+    if argv is None:
+        host_allocator.require(args.allocator, [str(Path(__file__).resolve()), *sys.argv[1:]])
     if "jax" in sys.modules:
         raise SystemExit("profile_step.py must start JAX itself (XLA reads its flags then); run it as a script.")
     dump = Path(tempfile.mkdtemp(prefix="spinenet-profile-"))

@@ -104,16 +104,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def use_allocator(choice: str) -> None:
-    """Restarts this script on jemalloc when ``choice`` asks for it (``proxy_task.host_allocator``)."""
-    if choice == "jemalloc":
-        host_allocator.reexecute_with_allocator([str(Path(__file__).resolve()), *sys.argv[1:]])
-    if host_allocator.active_allocator() != choice:
-        raise SystemExit(f"--allocator {choice}: this process runs on {host_allocator.active_allocator()}; "
-                         + ("install jemalloc or set SPINENET_NAS_JEMALLOC" if choice == "jemalloc"
-                            else "unset LD_PRELOAD"))
-
-
 def tf_environment(choice: str) -> dict:
     """The TF worker's environment: ours minus our allocator, plus jemalloc if ``choice`` asks for it."""
     env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "MALLOC_CONF", host_allocator.REEXECUTED)}
@@ -243,7 +233,7 @@ def print_table(rows: list[dict], matmul: dict) -> None:
 def main(argv=None) -> None:
     args = parse_args(argv)
     if argv is None:
-        use_allocator(args.allocator)
+        host_allocator.require(args.allocator, [str(Path(__file__).resolve()), *sys.argv[1:]])
     use_tf = want_tf(args.tf)
     batches = {"paper": args.paper_batch, "cpu": args.cpu_batch, "smoke": None}
     steps = {"paper": args.paper_steps, "cpu": args.cpu_steps, "smoke": args.cpu_steps}

@@ -111,3 +111,23 @@ def reexecute_with_allocator(arguments: list[str]) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os.execve(sys.executable, [sys.executable, *arguments], env)
+
+
+def require(choice: str, arguments: list[str]) -> None:
+    """Makes this process run on ``choice`` (``'jemalloc'`` or ``'system'``), or exits saying why it cannot.
+
+    For ``'jemalloc'`` it restarts the process as ``python *arguments`` first
+    (``reexecute_with_allocator``). Benchmarks call it so that what they time
+    runs on the allocator their results record.
+    """
+    if choice == "jemalloc":
+        reexecute_with_allocator(arguments)
+    if active_allocator() == choice:
+        return
+    if choice == "system":
+        fix = "unset LD_PRELOAD"
+    elif requested() == "system":
+        fix = f"unset {SWITCH}=system, or pass --allocator system"
+    else:
+        fix = f"install jemalloc or set {LIBRARY_OVERRIDE} to a libjemalloc.so"
+    raise SystemExit(f"--allocator {choice}: this process runs on {active_allocator()}; {fix}")

@@ -1,6 +1,7 @@
 """The step profiler: HLO parsing and phase attribution, and a real profile of the smoke step."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -53,6 +54,7 @@ def test_a_real_profile_of_the_smoke_step(tmp_path):
         [sys.executable, str(BENCHMARKS / "profile_step.py"), "--preset", "smoke", "--warmup", "0", "--steps", "1",
          "--allocator", "system", "--top", "5", "--output", str(out)],
         capture_output=True, text=True, timeout=600,
+        env={k: v for k, v in os.environ.items() if k != "LD_PRELOAD"},  # '--allocator system' must hold
     )
     assert run.returncode == 0, run.stderr[-3000:]
     report = json.loads(out.read_text())

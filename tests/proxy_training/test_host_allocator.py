@@ -98,3 +98,13 @@ def test_a_process_restarts_itself_on_jemalloc_once():
                               capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stderr[-2000:]
         assert done.stdout.strip() == expected
+
+
+def test_require_passes_on_the_running_allocator_and_exits_naming_the_fix_otherwise(monkeypatch):
+    monkeypatch.delenv("LD_PRELOAD", raising=False)
+    if host_allocator.active_allocator() != "system":
+        pytest.skip("this test process already runs on jemalloc")
+    host_allocator.require("system", ["-c", "pass"])  # nothing to do
+    monkeypatch.setenv(host_allocator.SWITCH, "system")  # so jemalloc cannot be switched on
+    with pytest.raises(SystemExit, match="--allocator jemalloc: this process runs on system; unset SPINENET_NAS_ALLOCATOR=system"):
+        host_allocator.require("jemalloc", ["-c", "pass"])
