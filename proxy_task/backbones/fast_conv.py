@@ -18,9 +18,8 @@ from __future__ import annotations
 from jax import lax
 
 from proxy_task.backbones.patch_conv import THIN_INPUT_CHANNELS, patch_conv, same_padding
-from proxy_task.backbones.pointwise_conv import pointwise_conv
+from proxy_task.backbones.pointwise_conv import NHWC, pointwise_conv
 
-_NHWC = ("NHWC", "HWIO", "NHWC")
 WIDE_OUTPUT_CHANNELS = 256
 
 
@@ -30,7 +29,7 @@ def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=None, r
     plain = all(d is None or all(v == 1 for v in d) for d in (lhs_dilation, rhs_dilation))
     # None means lax's default, NCHW: routed only when the numbers say NHWC (flax always passes them).
     nhwc = dimension_numbers is not None and lax.conv_dimension_numbers(
-        lhs.shape, rhs.shape, dimension_numbers) == lax.conv_dimension_numbers(lhs.shape, rhs.shape, _NHWC)
+        lhs.shape, rhs.shape, dimension_numbers) == lax.conv_dimension_numbers(lhs.shape, rhs.shape, NHWC)
     if not (lhs.ndim == 4 and plain and nhwc and feature_group_count == 1 and not kwargs):
         return _unchanged(lhs, rhs, window_strides, padding, lhs_dilation, rhs_dilation, dimension_numbers,
                           feature_group_count, precision, **kwargs)

@@ -18,6 +18,8 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
+from proxy_task.backbones.patch_conv import same_padding
+
 WINDOW, STRIDE = 3, 2
 # Padded input row 2a + r lies in window a at offset r, and, for r = 0, also
 # in window a - 1 at offset 2: (window shift, offset within the window).
@@ -52,9 +54,7 @@ def _window_taps(x: jax.Array):
 
 def _same_padding(size: int) -> tuple[int, int]:
     """Output size and leading padding of a 'SAME' 3x3/2 window on one axis."""
-    out = -(-size // STRIDE)
-    total = max((out - 1) * STRIDE + WINDOW - size, 0)
-    return out, total // 2
+    return -(-size // STRIDE), same_padding(size, WINDOW, STRIDE)[0]
 
 
 def _forward(x):

@@ -28,9 +28,8 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from proxy_task.backbones.pointwise_conv import contract_over_images
+from proxy_task.backbones.pointwise_conv import NHWC, contract_over_images
 
-_NHWC = ("NHWC", "HWIO", "NHWC")
 THIN_INPUT_CHANNELS = 4  # at most this many input channels: channel-major patches
 
 
@@ -44,7 +43,7 @@ def same_padding(size: int, kernel: int, stride: int) -> tuple[int, int]:
 def patch_conv(x: jax.Array, kernel: jax.Array, strides: tuple[int, int], padding: tuple[tuple[int, int], ...],
                precision=None) -> jax.Array:
     """``[B, H, W, Cin] x [kh, kw, Cin, Cout] -> [B, Ho, Wo, Cout]`` with explicit ``padding``."""
-    return lax.conv_general_dilated(x, kernel, strides, padding, dimension_numbers=_NHWC, precision=precision)
+    return lax.conv_general_dilated(x, kernel, strides, padding, dimension_numbers=NHWC, precision=precision)
 
 
 def _tap_windows(x: jax.Array, kernel_shape, strides, padding, out_shape):

@@ -21,13 +21,13 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-_NHWC = ("NHWC", "HWIO", "NHWC")
+NHWC = ("NHWC", "HWIO", "NHWC")  # dimension numbers of every routed convolution
 
 
 @functools.partial(jax.custom_vjp, nondiff_argnums=(2, 3))
 def pointwise_conv(x: jax.Array, kernel: jax.Array, strides: tuple[int, int], precision=None) -> jax.Array:
     """``[B, H, W, Cin] x [1, 1, Cin, Cout] -> [B, ceil(H/sh), ceil(W/sw), Cout]``."""
-    return lax.conv_general_dilated(x, kernel, strides, "VALID", dimension_numbers=_NHWC, precision=precision)
+    return lax.conv_general_dilated(x, kernel, strides, "VALID", dimension_numbers=NHWC, precision=precision)
 
 
 def _forward(x, kernel, strides, precision):
