@@ -44,8 +44,9 @@ def make_optimizer(config: TrainConfig, batch_size: int, total_steps: int) -> op
 def global_norm(tree) -> jax.Array:
     """The L2 norm of all leaves together, as one reduction over their concatenation.
 
-    Same value as ``optax.global_norm``, without two small operations per leaf
-    (one reduction instead of one per parameter array: the `cpu` step went 0.145 -> 0.136 s).
+    Same value as ``optax.global_norm``, as one reduction instead of small
+    operations per parameter array (with the flattened optimizer, the ``cpu``
+    preset's step went from 0.138 to 0.130 s).
     """
     flat, _ = ravel_pytree(tree)
     return jnp.sqrt(jnp.sum(jnp.square(flat)))
