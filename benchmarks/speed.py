@@ -91,7 +91,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=2 if on_cpu else 3,
                         help="untimed steps after compiling (jemalloc maps its memory in the first ones)")
     parser.add_argument("--dtypes", nargs="+", default=["float32"] if on_cpu else ["float32", "bfloat16"],
-                        choices=sorted(speed_jax.DTYPES), help="our compute dtypes (TF runs float32)")
+                        choices=sorted(speed_jax.DTYPES), help="compute dtypes; TF runs each in the same dtype")
     parser.add_argument("--tf", choices=["auto", "on", "off"], default="auto",
                         help="run TF Model Garden beside ours; auto: on a CPU, if its environment exists")
     parser.add_argument("--eval-steps", type=int, default=0 if on_cpu else 10,
@@ -126,23 +126,21 @@ def want_tf(mode: str) -> bool:
 
 
 def measure_setting(setting: Setting, steps: int, args, use_tf: bool) -> list[dict]:
-    """Times every dtype of ours (and TF) at one setting, alternating; one row per dtype."""
-    worker = (speed_tf.TfWorker(setting, args.warmup, env=tf_environment(args.tf_allocator))
-              if use_tf else None)  # traces while we compile
+    """Times every dtype of ours and of TF at one setting, alternating; one row per dtype."""
+    workers = {}  # one TF process per dtype: Keras's precision policy is global; they trace while we compile
     try:
+        for dtype in args.dtypes if use_tf else ():
+            workers[dtype] = speed_tf.TfWorker(setting, args.warmup, dtype, env=tf_environment(args.tf_allocator))
         ours = {dtype: speed_jax.JaxTrainer.build(setting, dtype) for dtype in args.dtypes}
         for trainer in ours.values():
             trainer.run(args.warmup)
-        tf_info = worker.wait_ready(SETUP_TIMEOUT_S) if worker else None
-        runs = {dtype: [] for dtype in ours}
-        tf_runs = []
+        tf_info = {dtype: worker.wait_ready(SETUP_TIMEOUT_S) for dtype, worker in workers.items()}
+        runs = {side: {dtype: [] for dtype in ours} for side in ("ours", "tf")}
+        order = [(side, dtype) for dtype in ours for side in ("ours", "tf") if side == "ours" or dtype in workers]
         for round_index in range(args.rounds):
-            order = list(ours) + (["tf"] if worker else [])
-            for name in order if round_index % 2 == 0 else reversed(order):
-                if name == "tf":
-                    tf_runs.append(worker.run(steps, ROUND_TIMEOUT_S))
-                else:
-                    runs[name].append(ours[name].run(steps))
+            for side, dtype in order if round_index % 2 == 0 else reversed(order):
+                timed = workers[dtype].run(steps, ROUND_TIMEOUT_S) if side == "tf" else ours[dtype].run(steps)
+                runs[side][dtype].append(timed)
             print(f"  {setting.name} round {round_index + 1}/{args.rounds} done", file=sys.stderr, flush=True)
     except speed_tf.TfUnavailable as err:
         if args.tf == "on":
@@ -150,17 +148,18 @@ def measure_setting(setting: Setting, steps: int, args, use_tf: bool) -> list[di
         print(f"TF Model Garden comparison failed, reporting ours only: {err}", file=sys.stderr)
         return measure_setting(setting, steps, args, use_tf=False)
     finally:
-        if worker:
+        for worker in workers.values():
             worker.close()
-    tf = summarize(tf_runs, setting, steps) if tf_runs else None
-    if tf:
-        tf.update(params=tf_info["params"], trace_seconds=tf_info["trace_seconds"],
-                  tf_version=tf_info["tf_version"], models_version=tf_info["models_version"])
     rows = []
     for dtype, trainer in ours.items():
+        tf = summarize(runs["tf"][dtype], setting, steps) if dtype in tf_info else None
+        if tf:
+            info = tf_info[dtype]
+            tf.update(dtype=info["dtype"], params=info["params"], trace_seconds=info["trace_seconds"],
+                      tf_version=info["tf_version"], models_version=info["models_version"])
         row = {"setting": setting.to_dict(), "dtype": dtype, "steps_per_round": steps, "rounds": args.rounds,
-               "ours": dict(summarize(runs[dtype], setting, steps), compile_seconds=trainer.compile_seconds),
-               "tf": tf if dtype == "float32" else None}
+               "ours": dict(summarize(runs["ours"][dtype], setting, steps), compile_seconds=trainer.compile_seconds),
+               "tf": tf}
         if args.eval_steps:
             row["eval_seconds_per_batch"] = trainer.eval_seconds_per_batch(args.warmup, args.eval_steps)
         rows.append(row)

@@ -26,23 +26,26 @@ class TfUnavailable(RuntimeError):
     """TF Model Garden's environment is missing or its script failed."""
 
 
-def check_environment(python: Path = TF_PYTHON) -> None:
+def check_environment(python: Path | None = None) -> None:
+    python = python or TF_PYTHON
     if not Path(python).exists():
         raise TfUnavailable(f"no TF Model Garden environment at {python}; create it with\n  {SETUP_HINT}")
 
 
 class TfWorker:
-    """One ``--serve`` process of the TF script for one setting."""
+    """One ``--serve`` process of the TF script for one setting and compute dtype."""
 
-    def __init__(self, setting: Setting, warmup: int, python: Path = TF_PYTHON, env: dict | None = None):
+    def __init__(self, setting: Setting, warmup: int, dtype: str = "float32", python: Path | None = None,
+                 env: dict | None = None):
+        python = python or TF_PYTHON
         check_environment(python)
-        self.setting = setting
+        self.setting, self.dtype = setting, dtype
         self._log = tempfile.NamedTemporaryFile("w+", prefix="tfmg_", suffix=".log")
         args = [
             str(python), str(TF_SCRIPT), "--serve", "--name", setting.name,
             "--input-size", str(setting.input_size), "--batch-size", str(setting.batch_size),
             "--max-boxes", str(setting.max_boxes), "--num-classes", str(setting.num_classes),
-            "--warmup", str(warmup),
+            "--warmup", str(warmup), "--dtype", dtype,
         ]
         self._process = subprocess.Popen(
             args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log, text=True, bufsize=1, env=env
@@ -78,5 +81,6 @@ class TfWorker:
             self._log.seek(0)
             tail = "".join(self._log.readlines()[-15:])
             reason = "timed out" if not ready else f"exited with status {self._process.wait()}"
-            raise TfUnavailable(f"TF Model Garden script {reason} at setting {self.setting.name}:\n{tail}")
+            raise TfUnavailable(f"TF Model Garden script {reason} at setting {self.setting.name} "
+                               f"({self.dtype}):\n{tail}")
         return json.loads(line)

@@ -19,7 +19,9 @@ SpineNet-49 at the proxy scaling (registered as ``SCALING_MAP['proxy']``: filter
 size scale 0.25, resample alpha 0.25, 64-d endpoints, 1 block repeat), head
 4 x 64, ReLU, plain BN, no stochastic depth, L2 4e-5 on kernels, focal
 (0.25, 1.5) + Huber (0.1, weight 50) losses and the experiment's SGD-momentum
-optimizer, all in float32. Anchor labels are computed once, before timing,
+optimizer, in float32 or, with ``--dtype bfloat16``, under Keras's
+``mixed_bfloat16`` policy as Model Garden's ``runtime.mixed_precision_dtype``
+sets it (bfloat16 compute, float32 variables and losses). Anchor labels are computed once, before timing,
 with TF's ``AnchorLabeler`` from the same synthetic boxes as our side
 (``benchmarks/speed_inputs.py``): Model Garden labels anchors in its tf.data
 parser, so its step never includes labelling (ours does; this favours TF).
@@ -37,6 +39,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import tensorflow as tf  # noqa: E402
 from official.core import exp_factory  # noqa: E402
+from official.modeling import performance  # noqa: E402
 from official.vision import registry_imports  # noqa: E402,F401  (registers the experiments)
 from official.vision.modeling.backbones import spinenet  # noqa: E402
 from official.vision.ops import anchor  # noqa: E402
@@ -51,8 +54,8 @@ HEAD_NUM_CONVS, HEAD_NUM_FILTERS, ANCHOR_SIZE = 4, 64, 3.0
 MATCH_THRESHOLD, UNMATCHED_THRESHOLD = 0.5, 0.4  # our MatchConfig defaults
 
 
-def experiment(setting: Setting):
-    """``retinanet_spinenet_coco`` changed to the proxy model at ``setting``."""
+def experiment(setting: Setting, dtype: str = "float32"):
+    """``retinanet_spinenet_coco`` changed to the proxy model at ``setting``, computing in ``dtype``."""
     spinenet.SCALING_MAP["proxy"] = PROXY_SCALING
     config = exp_factory.get_exp_config("retinanet_spinenet_coco")
     model = config.task.model
@@ -65,7 +68,7 @@ def experiment(setting: Setting):
     model.num_classes = setting.num_classes
     model.input_size = [setting.input_size, setting.input_size, 3]
     config.task.train_data.global_batch_size = setting.batch_size
-    config.runtime.mixed_precision_dtype = "float32"
+    config.runtime.mixed_precision_dtype = dtype
     return config
 
 
@@ -92,8 +95,10 @@ def labelled_batch(setting: Setting, config) -> tuple[tf.Tensor, dict]:
 class TfTrainer:
     """Model Garden's model, optimizer and train step at one setting, traced once."""
 
-    def __init__(self, setting: Setting):
-        config = experiment(setting)
+    def __init__(self, setting: Setting, dtype: str = "float32"):
+        config = experiment(setting, dtype)
+        # Model Garden's train_lib sets the global Keras policy before it builds anything.
+        performance.set_mixed_precision_policy(config.runtime.mixed_precision_dtype)
         self.task = RetinaNetTask(config.task)
         self.model = self.task.build_model()
         self.optimizer = self.task.create_optimizer(config.trainer.optimizer_config, config.runtime)
@@ -120,15 +125,17 @@ def main(argv=None) -> int:
     parser.add_argument("--batch-size", type=int, required=True)
     parser.add_argument("--max-boxes", type=int, default=100)
     parser.add_argument("--num-classes", type=int, default=80)
+    parser.add_argument("--dtype", choices=["float32", "bfloat16"], default="float32",
+                        help="compute dtype (bfloat16: Keras mixed_bfloat16, as Model Garden's runtime sets it)")
     parser.add_argument("--warmup", type=int, default=2, help="steps run after tracing, before timing")
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--serve", action="store_true", help="time N steps per stdin line N; JSON line each")
     args = parser.parse_args(argv)
     setting = Setting(args.name, args.input_size, args.batch_size, args.max_boxes, args.num_classes)
-    trainer = TfTrainer(setting)
+    trainer = TfTrainer(setting, args.dtype)
     trainer.run(args.warmup)
-    info = {"setting": setting.to_dict(), "tf_version": tf.__version__, "models_version": _models_version(),
+    info = {"setting": setting.to_dict(), "dtype": args.dtype, "tf_version": tf.__version__, "models_version": _models_version(),
             "params": trainer.params, "trace_seconds": trainer.trace_seconds,
             "threads": [tf.config.threading.get_intra_op_parallelism_threads(),
                         tf.config.threading.get_inter_op_parallelism_threads()]}

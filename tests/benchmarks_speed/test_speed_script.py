@@ -1,4 +1,4 @@
-"""A tiny run of the speed benchmark (ours only), and its message when TF is missing."""
+"""A tiny run of the speed benchmark beside a stand-in TF worker, and its message when TF is missing."""
 
 import json
 import sys
@@ -14,14 +14,38 @@ import speed_tf  # noqa: E402
 from speed_inputs import Setting, synthetic_batch  # noqa: E402
 
 
-def test_smoke_setting_writes_images_per_second_and_flop_fraction(tmp_path, capsys):
+# Speaks the TF script's --serve protocol (tf_model_garden/retinanet_spinenet_speed.py) without TensorFlow:
+# CI has no .venv-tfmg. Each step "takes" 0.5 s in float32 and 0.25 s in bfloat16.
+STAND_IN_TF = """
+import json, sys
+args = sys.argv[1:]
+dtype = args[args.index("--dtype") + 1]
+print(json.dumps({"event": "ready", "dtype": dtype, "params": 7, "trace_seconds": 0.0,
+                  "tf_version": "stand-in", "models_version": "stand-in"}), flush=True)
+for line in sys.stdin:
+    seconds = int(line) * (0.5 if dtype == "float32" else 0.25)
+    print(json.dumps({"event": "timed", "seconds": seconds, "cpu_seconds": 2 * seconds}), flush=True)
+"""
+
+
+def test_smoke_rows_pair_each_dtype_with_tf_in_that_dtype(tmp_path, monkeypatch, capsys):
+    fake_python = tmp_path / "python"
+    (tmp_path / "serve.py").write_text(STAND_IN_TF)
+    fake_python.write_text(f"#!/bin/sh\nshift\nexec {sys.executable} {tmp_path / 'serve.py'} \"$@\"\n")
+    fake_python.chmod(0o755)
+    monkeypatch.setattr(speed_tf, "TF_PYTHON", fake_python)
     out = tmp_path / "speed.json"
-    speed.main(["--settings", "smoke", "--tf", "off", "--rounds", "1", "--cpu-steps", "1", "--warmup", "0",
-                "--output", str(out)])
-    (row,) = json.loads(out.read_text())["rows"]
-    assert row["setting"]["input_size"] == 128 and row["tf"] is None and "ratio" not in row
-    assert row["ours"]["images_per_second"] > 0 and 0 < row["ours"]["fraction_of_matmul"] < 1
-    assert row["train_flops_per_image"] == 6 * row["forward_madds_per_image"]
+    speed.main(["--settings", "smoke", "--tf", "on", "--dtypes", "float32", "bfloat16", "--rounds", "2",
+                "--cpu-steps", "1", "--warmup", "0", "--output", str(out)])
+    rows = {row["dtype"]: row for row in json.loads(out.read_text())["rows"]}
+    assert set(rows) == {"float32", "bfloat16"}
+    for dtype, seconds in (("float32", 0.5), ("bfloat16", 0.25)):
+        row, tf = rows[dtype], rows[dtype]["tf"]
+        assert row["setting"]["input_size"] == 128 and row["ours"]["images_per_second"] > 0
+        assert 0 < row["ours"]["fraction_of_matmul"] < 1 and row["train_flops_per_image"] == 6 * row[
+            "forward_madds_per_image"]
+        assert tf["dtype"] == dtype and tf["seconds_per_step"] == [seconds, seconds]
+        assert row["ratio"] == pytest.approx(row["ours"]["images_per_second"] * seconds / row["setting"]["batch_size"])
     assert "smoke" in capsys.readouterr().out
 
 
