@@ -208,7 +208,7 @@ def trial_estimate(row: dict) -> dict:
 
 
 def print_table(rows: list[dict], matmul: dict) -> None:
-    print(f"device: {speed_jax.device_description()}")
+    print(f"device: {speed_jax.device_description()}, {len(os.sched_getaffinity(0))} CPU cores allowed")
     for dtype, m in matmul.items():
         print(f"matmul {dtype} ({m['n']}x{m['n']}): {m['flops_per_second'] / 1e9:,.1f} GFLOP/s")
     print(f"{'setting':8} {'px':>4} {'batch':>5} {'dtype':9} {'ours img/s':>10} {'TF img/s':>9} {'ratio':>6} "
@@ -251,7 +251,8 @@ def main(argv=None) -> None:
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps({
         "command": " ".join(["python benchmarks/speed.py", *(sys.argv[1:] if argv is None else argv)]),
-        "device": speed_jax.device_description(), "jax_version": jax.__version__, "matmul": matmul,
+        "device": speed_jax.device_description(), "cpus_allowed": len(os.sched_getaffinity(0)),
+        "jax_version": jax.__version__, "matmul": matmul,
         "host_allocator": {"ours": host_allocator.active_allocator(), "tf": args.tf_allocator if use_tf else None},
         "tf_models_official": next((r["tf"]["models_version"] for r in rows if r["tf"]), None),
         "tensorflow": next((r["tf"]["tf_version"] for r in rows if r["tf"]), None),
