@@ -14,6 +14,12 @@ operations with their shapes and JAX sources, and writes
 ``benchmarks/results/profile_<preset>.json``. Like ``speed.py`` it runs on
 jemalloc unless ``--allocator system``.
 
+On a CPU the step compiles with ``proxy_task.xla_cpu_options``, whose Eigen
+convolutions emit no trace events: they are counted as untraced operations
+and their time is missing from the phases. ``--convolutions ynnpack``
+profiles the step with XLA's default YNNPACK convolutions instead, all of
+which are traced (the figures below were taken that way, before the option).
+
 Use it to decide what to speed up next. On the 2-core dev machine a ``paper``
 step (batch 8) spends its thread time 41% in the head (the 64 -> 720 class
 predictor alone 15%), 42% in the backbone, 8% in the loss, 4% in anchor
@@ -39,6 +45,7 @@ import step_profile  # noqa: E402
 from proxy_task import host_allocator  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
+YNNPACK_DEFAULT = "--xla_cpu_experimental_ynn_fusion_type=individual_dot,individual_convolution,reduce"
 TRACE_FLAGS = "--xla_cpu_enable_xprof_traceme=true --xla_dump_hlo_as_text --xla_dump_hlo_module_re=.*train_step.*"
 
 
@@ -50,6 +57,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--steps", type=int, default=3, help="steps timed, and steps traced")
     parser.add_argument("--top", type=int, default=25, help="slowest operations to list")
     parser.add_argument("--allocator", choices=host_allocator.CHOICES, default="jemalloc")
+    parser.add_argument("--convolutions", choices=("step", "ynnpack"), default="step",
+                        help="step: as the train step compiles them (untraced Eigen kernels on a CPU); "
+                             "ynnpack: XLA's default, traced")
     parser.add_argument("--output", type=Path, default=None, help="default: results/profile_<preset>.json")
     return parser.parse_args(argv)
 
@@ -61,7 +71,10 @@ def main(argv=None) -> None:
     if "jax" in sys.modules:
         raise SystemExit("profile_step.py must start JAX itself (XLA reads its flags then); run it as a script.")
     dump = Path(tempfile.mkdtemp(prefix="spinenet-profile-"))
-    os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {TRACE_FLAGS} --xla_dump_to={dump}"
+    # A user's XLA_FLAGS setting of the option overrides the step's compiler options (xla_cpu_options).
+    default_convolutions = f" {YNNPACK_DEFAULT}" if args.convolutions == "ynnpack" else ""
+    os.environ["XLA_FLAGS"] = (f"{os.environ.get('XLA_FLAGS', '')} {TRACE_FLAGS} --xla_dump_to={dump}"
+                               + default_convolutions)
     try:
         report = profile(args, dump)
     finally:
@@ -95,6 +108,8 @@ def profile(args, dump: Path) -> dict:
         "seconds_per_step": timed["seconds"] / args.steps, "cpu_seconds_per_step": timed["cpu_seconds"] / args.steps,
         "thread_milliseconds_per_step": sum(op.milliseconds for op in operations),
         "operations_per_step": len(operations),
+        "untraced_operations_per_step": sum(op.milliseconds == 0 for op in operations),
+        "convolutions": args.convolutions,
         "phases": step_profile.by_phase(operations),
         "slowest": [vars(op) for op in operations[:args.top]],
     }
@@ -105,7 +120,8 @@ def print_report(report: dict, top: int) -> None:
     total = report["thread_milliseconds_per_step"]
     print(f"{setting['name']} ({setting['input_size']} px, batch {setting['batch_size']}): "
           f"{report['seconds_per_step']:.3f} s per step, {report['cpu_seconds_per_step']:.3f} s CPU; "
-          f"operations {total:,.0f} thread-ms in {report['operations_per_step']:,} operations")
+          f"operations {total:,.0f} thread-ms in {report['operations_per_step']:,} operations, "
+          f"{report['untraced_operations_per_step']:,} of them untraced (--convolutions {report['convolutions']})")
     print(f"{'phase':<20} {'thread ms':>10} {'share':>6} {'operations':>11}")
     for phase, entry in report["phases"].items():
         print(f"{phase:<20} {entry['milliseconds']:>10.1f} {entry['milliseconds'] / total:>6.0%} "

@@ -52,7 +52,7 @@ def test_a_real_profile_of_the_smoke_step(tmp_path):
     out = tmp_path / "profile.json"
     run = subprocess.run(
         [sys.executable, str(BENCHMARKS / "profile_step.py"), "--preset", "smoke", "--warmup", "0", "--steps", "1",
-         "--allocator", "system", "--top", "5", "--output", str(out)],
+         "--allocator", "system", "--top", "5", "--convolutions", "ynnpack", "--output", str(out)],
         capture_output=True, text=True, timeout=600,
         env={k: v for k, v in os.environ.items() if k != "LD_PRELOAD"},  # '--allocator system' must hold
     )
@@ -64,4 +64,6 @@ def test_a_real_profile_of_the_smoke_step(tmp_path):
         assert phases[phase]["operations"] > 0, phase
     assert phases["backbone backward"]["milliseconds"] > 0 and report["operations_per_step"] > 500
     assert len(report["slowest"]) == 5 and report["seconds_per_step"] > 0
+    assert report["convolutions"] == "ynnpack" and 0 <= report["untraced_operations_per_step"] < report[
+        "operations_per_step"]
     assert "head backward" in run.stdout and "slowest 5 operations" in run.stdout
