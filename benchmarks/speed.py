@@ -43,17 +43,21 @@ Our side runs on jemalloc (``--allocator``, default ``jemalloc`` as
 (``--tf-allocator system``); ``speed.json`` records both. Given jemalloc too,
 TF gained about 4% in a separate check (1.41 vs 1.47 s per paper step).
 
-Result on the 2-core AMD EPYC of the dev machine with nothing else running
-(jax 0.10.2; medians of 5 alternating rounds after 2 warm-up steps; matmul
-peak 498 GFLOP/s)::
+Result of ``python benchmarks/speed.py --dtypes float32 bfloat16`` on the 2-core
+AMD EPYC of the dev machine (jax 0.10.2; medians of 5 alternating rounds after
+2 warm-up steps; matmul peak 460 GFLOP/s float32, 929 bfloat16)::
 
-    setting  px   batch  ours img/s  TF img/s  ours/TF  (CPU time)  ours / TF of matmul peak
-    paper    512  8      5.55        5.80      0.96     1.03        36.9% / 38.6%
-    cpu      128  16     116.7       108.7     1.07     1.15        30.7% / 28.6%
+    setting  px   batch  dtype     ours img/s  TF img/s  ours/TF  (CPU time)  ours / TF of matmul peak
+    paper    512  8      float32   5.82        5.48      1.06     1.07        41.9% / 39.5%
+    cpu      128  16     float32   117.7       95.9      1.23     1.19        33.5% / 27.3%
+    paper    512  8      bfloat16  4.98        7.33      0.68     0.67        17.8% / 26.2%
+    cpu      128  16     bfloat16  97.5        104.0     0.94     0.86        13.7% / 14.7%
 
-Rounds vary by about 6% on this shared machine (an earlier run: 0.96 and 1.13).
-The 1.5x target is not met. The ratios were 0.46 and 0.73 at first; the
-README's speed section says what moved them and what was tried without gain.
+Rounds vary by about 6% on this shared machine (a float32 run just before:
+1.04 and 1.25). Pinned to one core (``taskset -c 0``, ``--rounds 3``): 1.09
+and 0.96. The 1.5x target is not met. The ratios were 0.46 and 0.73 at first;
+the README's speed section says what moved them, why 1.5x is out of reach on
+this CPU, and what was tried without gain.
 """
 
 from __future__ import annotations
