@@ -135,7 +135,8 @@ def main(argv=None) -> int:
     setting = Setting(args.name, args.input_size, args.batch_size, args.max_boxes, args.num_classes)
     trainer = TfTrainer(setting, args.dtype)
     trainer.run(args.warmup)
-    info = {"setting": setting.to_dict(), "dtype": args.dtype, "tf_version": tf.__version__, "models_version": _models_version(),
+    info = {"setting": setting.to_dict(), "dtype": args.dtype, "tf_version": tf.__version__,
+            "models_version": _models_version(),
             "params": trainer.params, "trace_seconds": trainer.trace_seconds,
             "threads": [tf.config.threading.get_intra_op_parallelism_threads(),
                         tf.config.threading.get_inter_op_parallelism_threads()]}
