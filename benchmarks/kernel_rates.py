@@ -41,7 +41,7 @@ from jax import lax
 
 import speed_jax
 from proxy_task import host_allocator
-from proxy_task.xla_cpu_options import step_compiler_options
+from proxy_task.xla_cpu_options import jit_options
 
 RESULTS = Path(__file__).parent / "results" / "kernel_rates.json"
 # (batch, height = width, input channels, output channels): 512 px, batch 8.
@@ -87,7 +87,7 @@ def batch_norm_apply(x, scale, shift):
 def measure() -> dict:
     key = jax.random.key(0)
     methods = {"conv": jax.jit(xla_conv), "im2col": jax.jit(im2col_conv),
-               "conv, step options": jax.jit(xla_conv, compiler_options=step_compiler_options())}
+               "conv, step options": jax.jit(xla_conv, **jit_options())}
     rates = {}
     for name, (batch, size, cin, cout) in SHAPES.items():
         flops = 2 * batch * size * size * 9 * cin * cout

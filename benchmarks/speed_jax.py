@@ -25,7 +25,7 @@ from proxy_task.optimizer import make_optimizer
 from proxy_task.retinanet import RetinaNet
 from proxy_task.train import create_state
 from proxy_task.train_step import StepContext, eval_step, train_step
-from proxy_task.xla_cpu_options import step_compiler_options
+from proxy_task.xla_cpu_options import jit_options
 from search_space import SPINENET_49
 from search_space.cost import count_cost
 from speed_inputs import Setting, synthetic_batch
@@ -86,9 +86,9 @@ class JaxTrainer:
         data_sharding, replicated = _shardings(setting.batch_size)
         state = create_state(context, config, replicated)
         batch = jax.device_put(synthetic_batch(setting), data_sharding)
-        options = step_compiler_options()  # as proxy_task.train compiles them
-        step_fn = jax.jit(functools.partial(train_step, context), donate_argnums=(0,), compiler_options=options)
-        eval_fn = jax.jit(functools.partial(eval_step, context), compiler_options=options)
+        options = jit_options()  # as proxy_task.train compiles them
+        step_fn = jax.jit(functools.partial(train_step, context), donate_argnums=(0,), **options)
+        eval_fn = jax.jit(functools.partial(eval_step, context), **options)
         start = time.perf_counter()
         step_fn = step_fn.lower(state, batch).compile()
         compile_seconds = time.perf_counter() - start

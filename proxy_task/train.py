@@ -29,7 +29,7 @@ from proxy_task.host_allocator import active_allocator
 from proxy_task.optimizer import make_optimizer
 from proxy_task.retinanet import RetinaNet
 from proxy_task.train_step import NonFiniteLossError, StepContext, TrainState, eval_step, train_step
-from proxy_task.xla_cpu_options import step_compiler_options
+from proxy_task.xla_cpu_options import jit_options
 from search_space.atomic_file import write_atomic
 from search_space.cost import count_cost
 from search_space.serialization import spec_to_dict
@@ -153,8 +153,7 @@ def train_and_evaluate(
 
 
 def _train(context, state, config, total_steps, data_sharding, report):
-    step_fn = jax.jit(functools.partial(train_step, context), donate_argnums=(0,),
-                      compiler_options=step_compiler_options())
+    step_fn = jax.jit(functools.partial(train_step, context), donate_argnums=(0,), **jit_options())
     batches = build_dataset(config.data, "train")
     pending, start, first_step_time = [], time.perf_counter(), None
     final_loss = float("nan")
@@ -189,7 +188,7 @@ def _train(context, state, config, total_steps, data_sharding, report):
 def _evaluate(context, state, config, data_sharding):
     start = time.perf_counter()
     evaluator = CocoEvaluator.from_dataset(config.data, "heldout")
-    step_fn = jax.jit(functools.partial(eval_step, context), compiler_options=step_compiler_options())
+    step_fn = jax.jit(functools.partial(eval_step, context), **jit_options())
     for index, batch in enumerate(build_dataset(config.data, "heldout")):
         if config.train.eval_batches is not None and index >= config.train.eval_batches:
             break

@@ -6,7 +6,7 @@ import numpy as np
 from jax import lax
 
 from proxy_task import xla_cpu_options
-from proxy_task.xla_cpu_options import OPTION, step_compiler_options
+from proxy_task.xla_cpu_options import OPTION, jit_options, step_compiler_options
 
 
 def _conv_loss(x, w, a):
@@ -48,7 +48,7 @@ def test_gradients_are_unchanged_to_rounding(monkeypatch):
     monkeypatch.delenv("XLA_FLAGS", raising=False)
     grad = jax.grad(_conv_loss, argnums=(0, 1, 2))
     expected = jax.jit(grad)(*_inputs())
-    got = jax.jit(grad, compiler_options=step_compiler_options())(*_inputs())
+    got = jax.jit(grad, **jit_options())(*_inputs())
     for g, e in zip(got, expected):
         np.testing.assert_allclose(np.asarray(g), np.asarray(e), rtol=1e-4, atol=1e-5)
 
@@ -64,4 +64,9 @@ def test_no_options_off_cpu_or_where_xla_lacks_the_option(monkeypatch):
     assert step_compiler_options() is None
     monkeypatch.setattr(jax, "default_backend", lambda: "cpu")
     monkeypatch.setattr(xla_cpu_options, "_option_is_known", lambda: False)
-    assert step_compiler_options() is None
+    assert step_compiler_options() is None and jit_options() == {}  # a jax.jit without the keyword is safe
+
+
+def test_a_jit_without_compiler_options_gets_none(monkeypatch):
+    monkeypatch.setattr(jax, "jit", lambda fun, donate_argnums=(): fun)  # as jax.jit was before the keyword
+    assert xla_cpu_options._option_is_known.__wrapped__() is False
