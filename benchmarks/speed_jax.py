@@ -12,6 +12,7 @@ import dataclasses
 import functools
 import math
 import time
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -147,6 +148,34 @@ def matmul_flops_per_second(dtype: str = "float32", min_seconds: float = 1.0) ->
     return {"dtype": dtype, "n": n, "runs": runs, "flops_per_second": 2 * n**3 / best}
 
 
+# The instruction sets that decide which kernels the frameworks can use: TF's
+# oneDNN runs bfloat16 convolutions on AVX512-BF16 and AMX, XLA's CPU backend
+# converts them to float32 (``kernel_rates.py``).
+CPU_FEATURES = ("avx2", "avx512f", "avx512_bf16", "amx_bf16")
+
+
+def host_cpu(cpuinfo: str | None = None) -> str:
+    """The host processor's model name and its relevant instruction sets, from ``/proc/cpuinfo``.
+
+    Ratios between frameworks differ from one CPU to another (the README's
+    speed section gives an AMD EPYC and an Intel Xeon), so results record it.
+    Returns ``'unknown'`` where ``/proc/cpuinfo`` cannot be read (not Linux).
+    """
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text()
+        except OSError:
+            return "unknown"
+    fields: dict[str, str] = {}
+    for key, _, value in (line.partition(":") for line in cpuinfo.splitlines()):
+        fields.setdefault(key.strip(), value.strip())  # the first processor's; the others repeat it
+    model = fields.get("model name", "unknown")
+    flags = set(fields.get("flags", "").split())
+    return f"{model} [{' '.join(f for f in CPU_FEATURES if f in flags) or 'no AVX2'}]"
+
+
 def device_description() -> str:
+    """``'cpu: 1 x cpu (<host CPU>)'`` on a CPU backend, ``'gpu: 1 x NVIDIA H100 ...'`` elsewhere."""
     device = jax.devices()[0]
-    return f"{jax.default_backend()}: {len(jax.devices())} x {device.device_kind}"
+    described = f"{jax.default_backend()}: {len(jax.devices())} x {device.device_kind}"
+    return f"{described} ({host_cpu()})" if jax.default_backend() == "cpu" else described

@@ -1,0 +1,32 @@
+"""Benchmark results name the host CPU: framework ratios differ from one processor to another."""
+
+import sys
+from pathlib import Path
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))
+
+import speed_jax  # noqa: E402
+
+TWO_PROCESSORS = """processor\t: 0
+model name\t: Intel(R) Xeon(R) Processor
+flags\t\t: fpu sse avx2 fma avx512f avx512bw avx512_bf16 amx_tile amx_bf16
+
+processor\t: 1
+model name\t: Intel(R) Xeon(R) Processor
+flags\t\t: fpu sse avx2 fma avx512f avx512bw avx512_bf16 amx_tile amx_bf16
+"""
+
+
+def test_model_name_and_relevant_instruction_sets_of_the_first_processor():
+    assert speed_jax.host_cpu(TWO_PROCESSORS) == "Intel(R) Xeon(R) Processor [avx2 avx512f avx512_bf16 amx_bf16]"
+
+
+def test_a_cpu_without_avx2_or_without_a_model_name_says_so():
+    assert speed_jax.host_cpu("processor : 0\nmodel name : Old CPU\nflags : fpu sse\n") == "Old CPU [no AVX2]"
+    assert speed_jax.host_cpu("") == "unknown [no AVX2]"
+
+
+def test_this_machine_is_described_on_a_cpu_backend():
+    description = speed_jax.device_description()
+    assert description.startswith("cpu: ") and "[" in description  # the host CPU, read from /proc/cpuinfo
