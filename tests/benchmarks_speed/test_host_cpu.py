@@ -1,12 +1,6 @@
 """Benchmark results name the host CPU: framework ratios differ from one processor to another."""
 
-import sys
-from pathlib import Path
-
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
-sys.path.insert(0, str(BENCHMARKS))
-
-import speed_jax  # noqa: E402
+import speed_jax
 
 TWO_PROCESSORS = """processor\t: 0
 model name\t: Intel(R) Xeon(R) Processor

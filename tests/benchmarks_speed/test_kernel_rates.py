@@ -1,13 +1,8 @@
 """A tiny run of the kernel-rate benchmark: every shape, dtype and method gets a rate."""
 
 import json
-import sys
-from pathlib import Path
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
-sys.path.insert(0, str(BENCHMARKS))
-
-import kernel_rates  # noqa: E402
+import kernel_rates
 
 
 def test_tiny_shapes_get_rates_for_every_method(tmp_path, monkeypatch, capsys):

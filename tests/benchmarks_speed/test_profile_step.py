@@ -7,9 +7,8 @@ import sys
 from pathlib import Path
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
-sys.path.insert(0, str(BENCHMARKS))
 
-import step_profile  # noqa: E402
+import step_profile
 
 HLO = """HloModule jit_train_step
 

@@ -2,16 +2,12 @@
 
 import json
 import sys
-from pathlib import Path
 
 import pytest
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
-sys.path.insert(0, str(BENCHMARKS))
-
-import speed  # noqa: E402
-import speed_tf  # noqa: E402
-from speed_inputs import Setting, synthetic_batch  # noqa: E402
+import speed
+import speed_tf
+from speed_inputs import Setting, synthetic_batch
 
 
 # Speaks the TF script's --serve protocol (tf_model_garden/retinanet_spinenet_speed.py) without TensorFlow:

@@ -1,21 +1,16 @@
 """The surrogate reward's certified optimum, and a smoke run of the benchmark."""
 
 import json
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
-sys.path.insert(0, str(BENCHMARKS))
-
-import surrogate_reward  # noqa: E402
-import surrogate_search  # noqa: E402
-from controller.uniform import sample_uniform  # noqa: E402
-from search_space.builtins import SPINENET_49  # noqa: E402
-from search_space.encoding import decode, encode  # noqa: E402
-from search_space.spaces import SPINENET_49_SPACE  # noqa: E402
+from controller.uniform import sample_uniform
+from search_space.builtins import SPINENET_49
+from search_space.encoding import decode, encode
+from search_space.spaces import SPINENET_49_SPACE
+import surrogate_reward
+import surrogate_search
 
 
 def test_optimum_attains_the_bound_and_is_in_the_space():
