@@ -10,26 +10,34 @@ numpy dicts. Typical use::
     info = dataset_info(config)                # classes and split sizes
     for batch in build_dataset(config, "train"):
         ...                                    # batch["image"]: [B, S, S, 3]
+
+The names below load their module on first use: ``DataConfig`` and the errors
+come without TensorFlow, so configs can be built and checked by commands that
+read no data; the readers import TensorFlow (``tensorflow_cpu``) when first
+touched.
 """
 
-import tensorflow as tf
+import importlib
 
-# JAX owns the accelerator; tf.data needs only the CPU. tensorflow-cpu sees no
-# GPU anyway, but a full tensorflow install would reserve all GPU memory.
-try:
-    tf.config.set_visible_devices([], "GPU")
-except RuntimeError:  # devices were already initialized by someone else
-    pass
+_MODULE_OF = {
+    "DataConfig": "config", "SyntheticConfig": "config",
+    "DatasetNotFoundError": "errors",
+    "build_dataset": "pipeline", "build_tf_dataset": "pipeline",
+    "SPLITS": "sources", "DatasetInfo": "sources", "class_names": "sources", "dataset_info": "sources",
+    "ensure_prepared": "sources", "heldout_ids": "sources", "read_split": "sources",
+    "prepare_synthetic": "synthetic_builder",
+}
 
-from proxy_task.data.config import DataConfig, SyntheticConfig  # noqa: E402
-from proxy_task.data.errors import DatasetNotFoundError  # noqa: E402
-from proxy_task.data.pipeline import build_dataset, build_tf_dataset  # noqa: E402
-from proxy_task.data.sources import (  # noqa: E402
-    SPLITS, DatasetInfo, class_names, dataset_info, ensure_prepared, heldout_ids, read_split)
-from proxy_task.data.synthetic_builder import prepare_synthetic  # noqa: E402
+__all__ = sorted(_MODULE_OF)
 
-__all__ = [
-    "DataConfig", "SyntheticConfig", "DatasetNotFoundError", "DatasetInfo", "SPLITS", "class_names",
-    "build_dataset", "build_tf_dataset", "dataset_info", "ensure_prepared", "heldout_ids",
-    "prepare_synthetic", "read_split",
-]
+
+def __getattr__(name: str):
+    if name not in _MODULE_OF:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_MODULE_OF[name]}"), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_MODULE_OF})

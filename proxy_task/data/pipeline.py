@@ -17,11 +17,11 @@ from __future__ import annotations
 from typing import Iterator
 
 import numpy as np
-import tensorflow as tf
 
 from proxy_task.data.config import DataConfig
 from proxy_task.data.preprocess import preprocess
 from proxy_task.data.sources import read_split
+from proxy_task.data.tensorflow_cpu import tf
 
 # Batch padding values; every other key pads with zeros / False.
 _PAD_VALUES = {"image_id": -1, "classes": -1}

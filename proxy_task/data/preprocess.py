@@ -31,9 +31,9 @@ An input point p maps back to the original image as ``(p + offset) / scale``.
 
 from __future__ import annotations
 
-import tensorflow as tf
 
 from proxy_task.data.config import DataConfig
+from proxy_task.data.tensorflow_cpu import tf
 
 # ImageNet statistics, as the TF Model Garden detection inputs use.
 MEAN_RGB = (0.485 * 255, 0.456 * 255, 0.406 * 255)

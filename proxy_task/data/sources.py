@@ -21,7 +21,6 @@ import logging
 import pathlib
 
 import numpy as np
-import tensorflow as tf
 import tensorflow_datasets as tfds
 
 from proxy_task.data import heldout
@@ -29,6 +28,7 @@ from proxy_task.data.coco_categories import COCO_CLASS_NAMES
 from proxy_task.data.config import DataConfig
 from proxy_task.data.errors import DatasetNotFoundError
 from proxy_task.data.synthetic_builder import prepare_synthetic, synthetic_builder
+from proxy_task.data.tensorflow_cpu import tf
 
 SPLITS = ("train", "heldout", "validation")
 COCO_NAME = "coco/2017"

@@ -15,11 +15,11 @@ from __future__ import annotations
 import logging
 
 import numpy as np
-import tensorflow as tf
 import tensorflow_datasets as tfds
 
 from proxy_task.data.config import SyntheticConfig
 from proxy_task.data.shapes import SHAPE_NAMES, render_scene
+from proxy_task.data.tensorflow_cpu import tf
 
 SPLITS = ("train", "validation")
 # Annotation ids are image_id * _ANN_STRIDE + k, unique as COCO's are.

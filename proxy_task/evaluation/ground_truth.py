@@ -12,9 +12,9 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-import tensorflow as tf
 
 from proxy_task.data import DataConfig, class_names, read_split
+from proxy_task.data.tensorflow_cpu import tf
 
 
 @dataclasses.dataclass(frozen=True)
