@@ -1,4 +1,4 @@
-"""Shared fixtures: a generator of random valid SpineNet specs.
+"""Shared fixtures: one XLA compilation cache for the run, and random valid SpineNet specs.
 
 The specs vary stems (SpineNet's and ResNet allocations), levels (L1..L7),
 block types, parents and output order, so tests cover far more than
@@ -7,11 +7,40 @@ SpineNet-49.
 
 from __future__ import annotations
 
+import os
 import random
 
+import jax
 import pytest
 
 from search_space.spec import BLOCK_FNS, BlockSpec, SpineNetSpec, StemSpec
+
+
+@pytest.fixture(scope="session", autouse=True)
+def jax_compilation_cache(tmp_path_factory):
+    """A persistent XLA compilation cache under the run's temp directory.
+
+    The full RetinaNet train and eval steps take most of the suite's time to
+    compile, and many tests, their subprocesses and Ray workers compile them in
+    identical form: each compiles once per run, later ones load it. The
+    environment variable reaches every child process started after this.
+    Each run starts empty, so no test depends on what an earlier run left.
+    """
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # workers share their parent's cache
+        root = root.parent
+    path = root / "jax-compilation-cache"
+    path.mkdir(exist_ok=True)
+    before = os.environ.get("JAX_COMPILATION_CACHE_DIR"), jax.config.jax_compilation_cache_dir
+    os.environ["JAX_COMPILATION_CACHE_DIR"] = str(path)
+    jax.config.update("jax_compilation_cache_dir", str(path))
+    yield path
+    if before[0] is None:
+        os.environ.pop("JAX_COMPILATION_CACHE_DIR", None)
+    else:
+        os.environ["JAX_COMPILATION_CACHE_DIR"] = before[0]
+    jax.config.update("jax_compilation_cache_dir", before[1])
+
 
 STEMS = [
     StemSpec((2, 2)),
