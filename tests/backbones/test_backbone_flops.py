@@ -40,6 +40,7 @@ def test_analytic_madds_equal_the_lowered_program(spec, variant):
     assert hlo_conv_madds(lowered(build_backbone(spec, scaling), 256)) == count_cost(spec, scaling).backbone_madds
 
 
+@pytest.mark.slow
 def test_random_specs_madds_equal_the_lowered_program(random_specs):
     scaling = get_scaling("proxy").replace(input_size=128)
     for spec in random_specs(8, seed=4):

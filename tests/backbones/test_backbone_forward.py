@@ -45,7 +45,9 @@ def check_endpoints(features, size, width, levels=range(3, 8), batch=2):
         assert bool(jnp.all(jnp.isfinite(feature)))
 
 
-@pytest.mark.parametrize("variant", ["49S", "49", "96", "143", "143L", "190", "proxy"])
+# The four largest scalings take 5-11 s each on the Xeon: full suite only.
+@pytest.mark.parametrize("variant", ["49S", "49", "proxy", *(pytest.param(v, marks=pytest.mark.slow)
+                                                          for v in ("96", "143", "143L", "190"))])
 def test_every_variant_runs(variant):
     scaling = get_scaling(variant).replace(input_size=128)
     check_endpoints(run(build_backbone(SPINENET_49, scaling), batch=1), 128, scaling.endpoints_num_filters, batch=1)
@@ -62,6 +64,7 @@ def test_random_specs_run(random_specs):
         check_endpoints(run(build_backbone(spec, scaling)), 128, 16)
 
 
+@pytest.mark.slow
 def test_train_mode_swish_and_stochastic_depth():
     scaling = get_scaling("proxy").replace(input_size=128)
     options = BackboneOptions(activation="swish", stochastic_depth_rate=0.5)

@@ -35,6 +35,7 @@ def test_r50_fpn_tree_equals_analytic_layers():
     assert actual == expected_param_shapes(backbone_layers(R50_FPN, scaling))
 
 
+@pytest.mark.slow
 def test_random_specs_trees_equal_analytic_layers(random_specs):
     scaling = get_scaling("proxy").replace(input_size=128, block_repeats=2)
     for spec in random_specs(12, seed=3):

@@ -2,9 +2,12 @@
 
 import json
 
+import pytest
+
 import kernel_rates
 
 
+@pytest.mark.slow
 def test_tiny_shapes_get_rates_for_every_method(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(kernel_rates, "SHAPES", {"tiny 8->16": (1, 8, 8, 16)})
     out = tmp_path / "rates.json"

@@ -6,9 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+import pytest
 
 import step_profile
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
 HLO = """HloModule jit_train_step
 
@@ -47,6 +49,7 @@ def test_phases_and_totals_per_step():
     assert step_profile.phase_of("") == "other"
 
 
+@pytest.mark.slow
 def test_a_real_profile_of_the_smoke_step(tmp_path):
     out = tmp_path / "profile.json"
     run = subprocess.run(

@@ -24,6 +24,7 @@ for line in sys.stdin:
 """
 
 
+@pytest.mark.slow
 def test_smoke_rows_pair_each_dtype_with_tf_in_that_dtype(tmp_path, monkeypatch, capsys):
     fake_python = tmp_path / "python"
     (tmp_path / "serve.py").write_text(STAND_IN_TF)

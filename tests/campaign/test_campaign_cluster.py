@@ -9,6 +9,7 @@ campaign ends with every trial recorded once, none failed or charged.
 import threading
 import time
 
+import pytest
 import ray
 from ray.cluster_utils import Cluster
 
@@ -43,6 +44,7 @@ def _remove_a_busy_worker(cluster, workers, root, removed, deadline):
         time.sleep(0.05)
 
 
+@pytest.mark.slow
 def test_a_campaign_survives_losing_a_node(tmp_path):
     cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 0})
     try:

@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from nas.campaign.directory import CampaignDir
 from nas.campaign.records import RECORD_KEYS
 from nas.cli import main
@@ -10,6 +12,7 @@ from search_space.serialization import load_spec_file
 from campaign_helpers import cli
 
 
+@pytest.mark.slow
 def test_a_real_smoke_campaign_end_to_end(tmp_path, capsys):
     root = tmp_path / "campaign"
     run = cli("search", "--dir", str(root), "--set", "preset=smoke", "--set", "search.num_trials=1",

@@ -16,6 +16,7 @@ import sys
 import time
 
 import numpy as np
+import pytest
 
 from nas.campaign.directory import CampaignDir
 
@@ -46,6 +47,7 @@ def _pending(root):
     return {p["trial"] for p in directory.proposals.read()} - {r["trial"] for r in directory.trials.read()}
 
 
+@pytest.mark.slow
 def test_kill_9_and_ctrl_c_then_resume_equal_an_uninterrupted_campaign(tmp_path):
     reference = new_campaign(tmp_path / "reference", surrogate_config(*SETTINGS))  # in-process, no Ray
     drive(reference, np.random.default_rng(0))

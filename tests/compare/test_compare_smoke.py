@@ -16,6 +16,7 @@ TINY = [
 ]
 
 
+@pytest.mark.slow
 def test_smoke_comparison_end_to_end_then_resume(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "tfds"))
     root = tmp_path / "compare"

@@ -4,6 +4,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+import pytest
 
 from proxy_task.detection import AnchorLabels, LossConfig, retinanet_loss, sigmoid_focal_loss
 
@@ -83,6 +84,7 @@ def test_no_positives_normalises_by_one():
     assert metrics["box_loss"] == 0.0 and np.isfinite(total)
 
 
+@pytest.mark.slow
 def test_level_chunks_give_the_flat_loss_and_gradients():
     logits, boxes, labels = _batch(np.random.default_rng(3))
     cuts = (2, 5)  # chunks of 2, 3 and 1 anchors, like levels of decreasing size

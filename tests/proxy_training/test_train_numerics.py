@@ -20,6 +20,7 @@ def smoke_config(tmp_path, *overrides):
     return dataclasses.replace(config, data=dataclasses.replace(config.data, data_dir=str(tmp_path / "tfds")))
 
 
+@pytest.mark.slow
 def test_exploding_training_raises_a_catchable_nan_error(tmp_path):
     config = smoke_config(tmp_path, "train.base_learning_rate=1e30", "train.warmup_fraction=0.0")
     with pytest.raises(NonFiniteLossError, match="NaN/inf by step .*lower train.base_learning_rate"):
@@ -28,6 +29,7 @@ def test_exploding_training_raises_a_catchable_nan_error(tmp_path):
     assert not (tmp_path / "work" / "result.json").exists()
 
 
+@pytest.mark.slow
 def test_bfloat16_compute_trains_to_a_finite_loss(tmp_path):
     config = smoke_config(tmp_path, "model.compute_dtype=bfloat16")
     result = train_and_evaluate(SPINENET_49, config, tmp_path / "work")
@@ -91,6 +93,7 @@ DATA_PARALLEL_CHECK = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_data_parallel_step_over_two_devices_equals_the_single_batch_step():
     env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=2", JAX_PLATFORMS="cpu")
     done = subprocess.run([sys.executable, "-c", DATA_PARALLEL_CHECK], env=env, capture_output=True,

@@ -12,6 +12,7 @@ from proxy_task.train import train_and_evaluate
 from search_space import SPINENET_49
 
 
+@pytest.mark.slow
 def test_smoke_training_end_to_end(tmp_path):
     config = get_preset("smoke")
     config = dataclasses.replace(config, data=dataclasses.replace(config.data, data_dir=str(tmp_path / "tfds")))
