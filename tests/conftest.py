@@ -20,26 +20,23 @@ from search_space.spec import BLOCK_FNS, BlockSpec, SpineNetSpec, StemSpec
 def jax_compilation_cache(tmp_path_factory):
     """A persistent XLA compilation cache under the run's temp directory.
 
-    The full RetinaNet train and eval steps take most of the suite's time to
-    compile, and many tests, their subprocesses and Ray workers compile them in
-    identical form: each compiles once per run, later ones load it. The
-    environment variable reaches every child process started after this.
-    Each run starts empty, so no test depends on what an earlier run left.
+    Compiling the RetinaNet train and eval steps takes most of the suite's time;
+    a program that a test, a subprocess or a Ray worker compiled once in this run
+    is loaded by the next that compiles it (sampled campaign architectures differ
+    and gain nothing). The environment variable reaches every child process
+    started after this. Each run starts empty, so no test depends on an earlier run.
     """
     root = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):  # workers share their parent's cache
         root = root.parent
     path = root / "jax-compilation-cache"
     path.mkdir(exist_ok=True)
-    before = os.environ.get("JAX_COMPILATION_CACHE_DIR"), jax.config.jax_compilation_cache_dir
-    os.environ["JAX_COMPILATION_CACHE_DIR"] = str(path)
-    jax.config.update("jax_compilation_cache_dir", str(path))
-    yield path
-    if before[0] is None:
-        os.environ.pop("JAX_COMPILATION_CACHE_DIR", None)
-    else:
-        os.environ["JAX_COMPILATION_CACHE_DIR"] = before[0]
-    jax.config.update("jax_compilation_cache_dir", before[1])
+    previous = jax.config.jax_compilation_cache_dir
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("JAX_COMPILATION_CACHE_DIR", str(path))
+        jax.config.update("jax_compilation_cache_dir", str(path))
+        yield path
+    jax.config.update("jax_compilation_cache_dir", previous)
 
 
 STEMS = [

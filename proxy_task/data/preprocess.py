@@ -31,7 +31,6 @@ An input point p maps back to the original image as ``(p + offset) / scale``.
 
 from __future__ import annotations
 
-
 from proxy_task.data.config import DataConfig
 from proxy_task.data.tensorflow_cpu import tf
 
