@@ -1,4 +1,4 @@
-"""Shared fixtures: one XLA compilation cache for the run, and random valid SpineNet specs.
+"""Shared fixtures: XLA set up to compile fast, one compilation cache for the run, random valid specs.
 
 The specs vary stems (SpineNet's and ResNet allocations), levels (L1..L7),
 block types, parents and output order, so tests cover far more than
@@ -14,6 +14,18 @@ import jax
 import pytest
 
 from search_space.spec import BLOCK_FNS, BlockSpec, SpineNetSpec, StemSpec
+
+# Tests compile hundreds of programs and run each a few times, so XLA's LLVM
+# back end optimising the generated code costs more than it saves: level 0 cuts
+# compiling the smoke RetinaNet by about a third (docs/testing.md). Only code
+# generation changes (the optimised HLO of a convolution's gradient is the same
+# text at levels 0 and 3; library kernels are untouched), so numbers agree to
+# rounding. Set here, before JAX starts its backend, so that subprocesses
+# and Ray workers inherit it; a level in the user's XLA_FLAGS wins, e.g.
+# XLA_FLAGS=--xla_backend_optimization_level=3 runs the suite as shipped.
+BACKEND_LEVEL_FLAG = "--xla_backend_optimization_level"
+if BACKEND_LEVEL_FLAG not in os.environ.get("XLA_FLAGS", ""):
+    os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {BACKEND_LEVEL_FLAG}=0".strip()
 
 
 @pytest.fixture(scope="session", autouse=True)

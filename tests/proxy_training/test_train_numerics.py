@@ -95,7 +95,8 @@ DATA_PARALLEL_CHECK = textwrap.dedent("""
 
 @pytest.mark.slow
 def test_data_parallel_step_over_two_devices_equals_the_single_batch_step():
-    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=2", JAX_PLATFORMS="cpu")
+    flags = f"{os.environ.get('XLA_FLAGS', '')} --xla_force_host_platform_device_count=2".strip()
+    env = dict(os.environ, XLA_FLAGS=flags, JAX_PLATFORMS="cpu")
     done = subprocess.run([sys.executable, "-c", DATA_PARALLEL_CHECK], env=env, capture_output=True,
                           text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]

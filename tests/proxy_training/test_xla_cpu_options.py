@@ -50,7 +50,9 @@ def test_gradients_are_unchanged_to_rounding(monkeypatch):
     expected = jax.jit(grad)(*_inputs())
     got = jax.jit(grad, **jit_options())(*_inputs())
     for g, e in zip(got, expected):
-        np.testing.assert_allclose(np.asarray(g), np.asarray(e), rtol=1e-4, atol=1e-5)
+        # A different summation order errs relative to the summands, not to each result: a
+        # near-zero gradient element may differ by a few ulps of the largest one.
+        np.testing.assert_allclose(np.asarray(g), np.asarray(e), rtol=1e-4, atol=1e-6 * float(jnp.abs(e).max()))
 
 
 def test_a_users_xla_flags_setting_wins(monkeypatch):
