@@ -13,7 +13,8 @@ import collections
 import dataclasses
 
 from controller.mutation import mutate
-from controller.searcher import Searcher, Trial
+from controller.searcher import FAILURE_POLICIES, Searcher, Trial
+from controller.settings_checks import AT_LEAST_ONE, SEED, check_settings
 from controller.uniform import proposal_rng, sample_uniform
 from search_space.space import SearchSpace
 
@@ -38,6 +39,8 @@ class EvolutionConfig:
     failure_reward: float = 0.0
 
     def __post_init__(self):
+        check_settings(self, {"seed": SEED, "population_size": AT_LEAST_ONE, "tournament_size": AT_LEAST_ONE,
+                              "on_failure": FAILURE_POLICIES})
         if not 1 <= self.tournament_size <= self.population_size:
             raise ValueError(
                 f"tournament_size {self.tournament_size} must be in 1..population_size ({self.population_size})"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from controller.searcher import Searcher
+from controller.searcher import FAILURE_POLICIES, Searcher
+from controller.settings_checks import SEED, check_settings
 from controller.uniform import proposal_rng, sample_uniform
 from search_space.space import SearchSpace
 
@@ -22,6 +23,9 @@ class RandomSearchConfig:
     seed: int = 0
     on_failure: str = "skip"
     failure_reward: float = 0.0
+
+    def __post_init__(self):
+        check_settings(self, {"seed": SEED, "on_failure": FAILURE_POLICIES})
 
 
 class RandomSearch(Searcher):

@@ -34,7 +34,8 @@ import optax
 from flax import serialization
 
 from controller.policy import PolicyConfig, get_policy
-from controller.searcher import Searcher, Trial
+from controller.searcher import FAILURE_POLICIES, Searcher, Trial
+from controller.settings_checks import AT_LEAST_ONE, FRACTION, NON_NEGATIVE, POSITIVE, SEED, check_settings
 from search_space.space import SearchSpace
 
 _INIT, _PROPOSALS = 0, 1  # random streams derived from the seed
@@ -68,6 +69,13 @@ class ReinforceConfig:
     tanh_constant: float | None = 2.5
     on_failure: str = "skip"
     failure_reward: float = 0.0
+
+    def __post_init__(self):
+        check_settings(self, {
+            "seed": SEED, "batch_size": AT_LEAST_ONE, "learning_rate": POSITIVE, "baseline_decay": FRACTION,
+            "entropy_weight": NON_NEGATIVE, "max_grad_norm": POSITIVE, "hidden_size": AT_LEAST_ONE,
+            "temperature": POSITIVE, "tanh_constant": POSITIVE, "on_failure": FAILURE_POLICIES,
+        })
 
     @property
     def policy(self) -> PolicyConfig:

@@ -28,6 +28,7 @@ def check(config: "CampaignConfig") -> None:
 
 def _check_search(search: "SearchConfig") -> None:
     from controller import make_config
+    from controller.settings_checks import SettingError
     from search_space.errors import SpecError
     from search_space.spaces import get_space
 
@@ -41,6 +42,9 @@ def _check_search(search: "SearchConfig") -> None:
     try:
         make_config(search.searcher, seed=search.seed, on_failure=search.on_failure,
                     failure_reward=search.failure_reward, **search.settings)
+    except SettingError as err:
+        key = f"search.{err.name}" if err.name in CAMPAIGN_LEVEL_SETTINGS else f"search.settings.{err.name}"
+        raise ConfigError(f"{key}: {err.detail}") from None
     except (TypeError, ValueError) as err:
         raise ConfigError(f"search.searcher / search.settings: {err}") from None
     if search.num_trials < 1 or search.concurrency < 1:

@@ -9,24 +9,7 @@ from nas.cli import main
 from nas.overrides import ConfigError
 
 
-@pytest.mark.parametrize(
-    "args, fragment",
-    [
-        (["--set", "search.bogus=1"], "unknown config key 'search.bogus'"),
-        (["--set", "search.mode=batch"], "search.mode='batch'; use one of ['sync', 'async']"),
-        (["--set", "search.settings.learning_rat=0.1"], "unknown setting(s) ['learning_rat']"),
-        (["--set", "preset=fast"], "unknown preset"),
-        (["--set", "proxy.train.epochs=-1"], "proxy.train.epochs"),
-        (["--set", "resources.gpus=1.5"], "resources.gpus=1.5"),
-        (["--set", "search.space=r99-sp1"], "unknown search space"),
-        (["--set", 'trial.inject_faults={"2": "meltdown"}'], "trial.inject_faults"),
-    ],
-)
-def test_search_refuses_bad_config_before_starting(tmp_path, capsys, args, fragment):
-    root = tmp_path / "campaign"
-    assert main(["search", "--dir", str(root), *args]) == 2
-    assert fragment in capsys.readouterr().err
-    assert not root.exists()  # nothing started
+# The table of bad --set values is tests/cli/test_bad_input.py.
 
 
 def test_search_refuses_an_unknown_allocator_before_starting(tmp_path, capsys, monkeypatch):
