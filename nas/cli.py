@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from nas.compare.command import add_parser as add_compare_parser
+from nas.output_dirs import check_output_dir
 from nas.overrides import ConfigError
 from proxy_task.host_allocator import reexecute_with_allocator
 from search_space.builtins import get_builtin, implied_variant
@@ -51,6 +51,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     spec = load_spec(args.spec)
     config = apply_overrides(get_preset(args.preset), args.set or [])
+    check_output_dir(args.workdir, "--workdir")
     variant = implied_variant(args.spec)
     if variant not in (None, "49"):
         print(f"note: {args.spec} is SpineNet-49's blocks; the preset's scaling is used", file=sys.stderr)
@@ -106,7 +107,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     directory = CampaignDir(args.dir)
     space = directory.read_meta()["space"]
     formats = [args.format] if args.format else ["json", "python", "tf"]
-    written, notes = export_top(directory.trials.read(), Path(args.out or directory.export), space, args.top,
+    out = check_output_dir(args.out, "--out") if args.out else directory.export
+    written, notes = export_top(directory.trials.read(), out, space, args.top,
                                 formats, get_scaling(args.variant))
     for note in notes:
         print(f"note: {note}", file=sys.stderr)

@@ -27,6 +27,7 @@ from typing import Any
 
 from search_space.atomic_file import write_atomic
 from nas.campaign.jsonl import JsonLines
+from nas.output_dirs import check_output_dir
 from nas.overrides import ConfigError
 
 FORMAT = "spinenet-nas/campaign"
@@ -58,6 +59,7 @@ class CampaignDir:
 
     def check_new(self) -> None:
         """Raises ``ConfigError`` unless a new campaign can start here."""
+        check_output_dir(self.root, "--dir")
         if self.exists:
             raise ConfigError(f"{self.root} already holds a campaign; continue it with "
                               f"`spinenet-nas resume {self.root}` or choose another --dir")

@@ -9,6 +9,7 @@ architectures, or by saying why the campaign stopped and how to go on.
 
 from __future__ import annotations
 
+import socket
 import sys
 import time
 from pathlib import Path
@@ -85,6 +86,7 @@ def connect(address: str | None, config: CampaignConfig) -> bool:
     child_environment()  # a bad SPINENET_NAS_ALLOCATOR / _JEMALLOC stops here, not in every trial
     started = not ray.is_initialized()
     if started:
+        check_reachable(address)
         try:
             ray.init(address=address or "local", include_dashboard=False, log_to_driver=False,
                      logging_level="WARNING", configure_logging=True)
@@ -93,6 +95,24 @@ def connect(address: str | None, config: CampaignConfig) -> bool:
                               f"`ray start --head` or omit --address to run on this machine") from None
     _check_resources(config.trial_resources())
     return started
+
+
+def check_reachable(address: str | None, timeout_s: float = 5.0) -> None:
+    """Refuses a ``HOST:PORT`` or ``ray://HOST:PORT`` address where nothing accepts a connection.
+
+    Ray itself retries an unreachable GCS for minutes, printing a warning every few seconds.
+    """
+    if not address or address in ("auto", "local") or ("://" in address and not address.startswith("ray://")):
+        return  # Ray finds these itself, or another scheme's provider does
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    host = host.strip("[]")  # an IPv6 literal
+    if not host or not port.isdigit():
+        raise ConfigError(f"--address {address!r}: use auto, HOST:PORT (e.g. 10.0.0.5:6379) or ray://HOST:PORT")
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout_s).close()
+    except OSError as err:
+        raise ConfigError(f"could not join the Ray cluster at {address!r}: nothing answers there ({err}); start "
+                          f"one with `ray start --head` or omit --address to run on this machine") from None
 
 
 def _check_resources(bundle: dict[str, float]) -> None:

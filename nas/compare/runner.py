@@ -24,6 +24,7 @@ from nas.compare.config import Comparison
 from nas.compare.final_training import pending_tasks, run_final_trainings
 from nas.compare.members import Member, members
 from nas.compare.report import write_report
+from nas.output_dirs import check_output_dir
 from nas.overrides import ConfigError
 from search_space.serialization import spec_from_dict
 from search_space.spec import ArchitectureSpec
@@ -76,6 +77,7 @@ def _claim(root: Path, comparison: Comparison, command: str) -> None:
     """Writes compare.json, or checks that a rerun asks for the same comparison."""
     settings = {"compare": dataclasses.asdict(comparison.compare), "preset": comparison.preset,
                 "campaign": list(comparison.campaign_assignments)}
+    check_output_dir(root, "--dir")
     path = root / "compare.json"
     if path.is_file():
         before = json.loads(path.read_text())

@@ -7,7 +7,14 @@ temporary directory, ``fragment`` must appear in stderr, and after the command
 
 import pytest
 
+from nas.campaign import config as campaign_config
+from nas.campaign.directory import CampaignDir
+from nas.campaign.engine import FINISHED
+from nas.campaign.launch import open_campaign
+from nas.campaign.trainable import TrialSettings
+from nas.campaign.trial import run_trial
 from nas.cli import main
+from search_space.serialization import spec_to_dict
 
 CAMPAIGN = ["search", "--dir", "{tmp}/campaign"]
 
@@ -32,6 +39,9 @@ SEARCH_CONFIG = {
     "seed beyond 64 bits": (["--set", f"search.seed={2**70}"], f"search.seed: {2**70} is out of range"),
     "negative seed": (["--set", "search.seed=-1"], "use a value in [0, 2**63)"),
     "unknown failure policy": (["--set", "search.on_failure=retry"], "search.on_failure: 'retry'; use one of"),
+    "nothing at the address": (["--address", "127.0.0.1:1"],
+                               "could not join the Ray cluster at '127.0.0.1:1': nothing answers there"),
+    "address without a port": (["--address", "headnode"], "--address 'headnode': use auto, HOST:PORT"),
     "evolution population of zero": (["--set", "search.searcher=evolution", "--set",
                                       "search.settings.population_size=0"], "search.settings.population_size: 0"),
 }
@@ -40,6 +50,50 @@ SEARCH_CONFIG = {
 @pytest.mark.parametrize("args, fragment", SEARCH_CONFIG.values(), ids=SEARCH_CONFIG.keys())
 def test_search_refuses_a_bad_config_before_anything_starts(tmp_path, capsys, args, fragment):
     _assert_refused(tmp_path, capsys, [*CAMPAIGN, *args], fragment)
+
+
+# A directory a command would write, where a file is in the way: refused before anything starts.
+FILE_IN_THE_WAY = {
+    "search --dir is a file": (CAMPAIGN[:2] + ["{tmp}/a-file"], "--dir {tmp}/a-file: a file of that name exists"),
+    "search --dir under a file": (CAMPAIGN[:2] + ["{tmp}/a-file/campaign"],
+                                  "{tmp}/a-file is a file, so no directory can be made under it"),
+    "train --workdir is a file": (["train", "--spec", "spinenet-49", "--preset", "smoke", "--workdir", "{tmp}/a-file"],
+                                  "--workdir {tmp}/a-file: a file of that name exists"),
+    "compare --dir is a file": (["compare", "--preset", "smoke", "--dir", "{tmp}/a-file"],
+                                "--dir {tmp}/a-file: a file of that name exists"),
+}
+
+
+@pytest.mark.parametrize("args, fragment", FILE_IN_THE_WAY.values(), ids=FILE_IN_THE_WAY.keys())
+def test_a_file_where_a_directory_goes_is_refused(tmp_path, capsys, args, fragment):
+    (tmp_path / "a-file").write_text("mine\n")
+    _assert_refused(tmp_path, capsys, args, fragment.replace("{tmp}", str(tmp_path)), keep=["a-file"])
+    assert (tmp_path / "a-file").read_text() == "mine\n"
+
+
+@pytest.fixture(scope="module")
+def finished_campaign(tmp_path_factory):
+    """A real two-trial campaign of instant surrogate trials, run in-process (no Ray)."""
+    root = tmp_path_factory.mktemp("finished") / "campaign"
+    config = campaign_config.resolve(["trial.kind=surrogate", "search.space=r0-sp53", "search.num_trials=2",
+                                      "search.searcher=random", "output.tensorboard=false"])
+    directory = CampaignDir(root)
+    directory.create({"config": campaign_config.to_dict(config), "space": config.search.space,
+                      "searcher": config.search.searcher})
+    campaign = open_campaign(directory, config)
+    settings = TrialSettings.from_config(config, str(root / "trials"))
+    while (proposal := campaign.next_proposal()) not in (None, FINISHED):
+        campaign.complete(proposal.id, run_trial(settings.task(proposal.id, spec_to_dict(proposal.spec))))
+    directory.close()
+    assert len(directory.trials.read()) == 2
+    return root
+
+
+def test_export_out_naming_a_file_is_refused(tmp_path, capsys, finished_campaign):
+    (tmp_path / "a-file").write_text("mine\n")
+    _assert_refused(tmp_path, capsys, ["export", str(finished_campaign), "--out", "{tmp}/a-file"],
+                    f"--out {tmp_path}/a-file: a file of that name exists", keep=["a-file"])
+    assert main(["export", str(finished_campaign), "--out", str(tmp_path / "out")]) == 0  # the campaign is fine
 
 
 def _assert_refused(tmp_path, capsys, argv, fragment, keep=()):
