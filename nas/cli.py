@@ -23,6 +23,17 @@ EXIT_USAGE = 2
 EXIT_FAILURE = 1
 
 
+def positive_count(text: str) -> int:
+    """An argparse type: an integer >= 1 (classes, architectures listed or exported)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a count; use 1 or more")
+    return value
+
+
 def load_spec(name_or_path: str) -> ArchitectureSpec:
     """A built-in name (``spinenet-49``, ``r50-fpn``...) or a spec file (.json or .py tuples)."""
     if name_or_path.endswith((".json", ".py", ".txt")) or "/" in name_or_path:
@@ -137,12 +148,12 @@ def _add_campaign_commands(commands) -> None:
     resume.set_defaults(run=cmd_resume)
     status = commands.add_parser("status", help="progress, best so far, failures and cost; writes plots")
     status.add_argument("dir", help="the campaign directory")
-    status.add_argument("--top", type=int, default=5, help="architectures listed (default 5)")
+    status.add_argument("--top", type=positive_count, default=5, help="architectures listed (default 5)")
     status.add_argument("--no-plots", action="store_true", help="do not write DIR/plots/*.png")
     status.set_defaults(run=cmd_status)
     export = commands.add_parser("export", help="write the best architectures as JSON, Python or TF block specs")
     export.add_argument("dir", help="the campaign directory")
-    export.add_argument("--top", type=int, default=1, help="how many distinct architectures (default 1)")
+    export.add_argument("--top", type=positive_count, default=1, help="how many distinct architectures (default 1)")
     export.add_argument("--format", choices=["json", "python", "tf"], help="one format (default: all three)")
     export.add_argument("--variant", default="49", help=f"scaling written by --format tf: one of {sorted(SCALINGS)}")
     export.add_argument("--out", help="output folder (default DIR/export)")
@@ -156,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     describe.add_argument("spec", help="built-in name (spinenet-49, r50-fpn, ...) or a .json/.py spec file")
     describe.add_argument("--variant", help=f"scaling: one of {sorted(SCALINGS)} (default 49)")
     describe.add_argument("--input-size", type=int, help="input size in pixels (default: the variant's)")
-    describe.add_argument("--num-classes", type=int, default=91, help="head classes (default 91, as TF counts COCO)")
+    describe.add_argument("--num-classes", type=positive_count, default=91, help="head classes (default 91, as TF counts COCO)")
     describe.set_defaults(run=cmd_describe)
     train = commands.add_parser("train", help="one proxy trial: train RetinaNet with a spec, print held-out AP")
     train.add_argument("--spec", required=True, help="built-in name or a .json/.py spec file")

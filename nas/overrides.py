@@ -2,8 +2,9 @@
 
 Keys are dotted paths (``train.epochs=2``, ``data.synthetic.num_train=500``);
 values parse as JSON where they can (numbers, booleans, lists, null) and as
-strings otherwise. An unknown key or a value of the wrong type is refused with
-the list of valid keys, before anything runs. All keys are applied at once, so
+strings otherwise. An unknown key, a value of the wrong type or a number that
+is not finite (JSON's parser takes NaN and Infinity, TOML's nan and inf) is
+refused with the fix, before anything runs. All keys are applied at once, so
 checks that relate two fields see the final values of both.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import typing
 from typing import Any
 
@@ -26,7 +28,17 @@ def _parse_value(text: str) -> Any:
         return text
 
 
+def _check_finite(value: Any, key: str) -> None:
+    """Refuses NaN and infinities, also inside lists and dicts (searcher settings, resources)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{key}={value}: not a finite number; give a finite value (or null where the key "
+                          f"allows none, e.g. trial.time_limit_s=null for no limit)")
+    for item in value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else ():
+        _check_finite(item, key)
+
+
 def _coerce(value: Any, current: Any, key: str) -> Any:
+    _check_finite(value, key)
     if isinstance(current, bool):
         if not isinstance(value, bool):
             raise ConfigError(f"{key}: expected true or false, got {value!r}")

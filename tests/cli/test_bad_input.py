@@ -42,9 +42,41 @@ SEARCH_CONFIG = {
     "nothing at the address": (["--address", "127.0.0.1:1"],
                                "could not join the Ray cluster at '127.0.0.1:1': nothing answers there"),
     "address without a port": (["--address", "headnode"], "--address 'headnode': use auto, HOST:PORT"),
+    "NaN surrogate seconds": (["--set", "trial.surrogate_seconds=NaN"], "trial.surrogate_seconds=nan: not a finite number"),
+    "NaN failure reward": (["--set", "search.failure_reward=NaN"], "search.failure_reward=nan: not a finite number"),
+    "infinite learning rate": (["--set", "search.settings.learning_rate=Infinity"], "=inf: not a finite number"),
+    "minus infinite epochs": (["--set", "proxy.train.epochs=-Infinity"], "proxy.train.epochs=-inf: not a finite"),
+    "NaN inside a dict": (["--set", 'resources.custom={"TPU": NaN}'], "resources.custom=nan: not a finite number"),
+    "NaN inside a list": (["--set", "proxy.train.decay_at=[0.5, NaN]"], "proxy.train.decay_at=nan: not a finite"),
     "evolution population of zero": (["--set", "search.searcher=evolution", "--set",
                                       "search.settings.population_size=0"], "search.settings.population_size: 0"),
 }
+
+
+# Counts on the command line: argparse refuses them (exit 2) before the command runs.
+COUNTS = {
+    "negative classes": (["describe", "spinenet-49", "--num-classes", "-5"],
+                         "argument --num-classes: -5 is not a count; use 1 or more"),
+    "status of the top -1": (["status", "{tmp}/campaign", "--top", "-1"], "argument --top: -1 is not a count"),
+    "export of the top -1": (["export", "{tmp}/campaign", "--top", "-1"], "argument --top: -1 is not a count"),
+    "export of the top 0": (["export", "{tmp}/campaign", "--top", "0"], "argument --top: 0 is not a count"),
+    "export of the top x": (["export", "{tmp}/campaign", "--top", "x"], "argument --top: 'x' is not an integer"),
+    "NaN epochs in train": (["train", "--spec", "spinenet-49", "--preset", "smoke", "--workdir", "{tmp}/work",
+                             "--set", "train.epochs=NaN"], "train.epochs=nan: not a finite number"),
+}
+
+
+@pytest.mark.parametrize("args, fragment", COUNTS.values(), ids=COUNTS.keys())
+def test_bad_counts_and_numbers_of_other_commands_are_refused(tmp_path, capsys, args, fragment):
+    _assert_refused(tmp_path, capsys, args, fragment)
+
+
+@pytest.mark.parametrize("suffix, text", [(".json", '{"search": {"failure_reward": NaN}}'),
+                                          (".toml", "[search]\nfailure_reward = nan\n")])
+def test_a_config_file_with_a_non_finite_number_is_refused(tmp_path, capsys, suffix, text):
+    (tmp_path / f"config{suffix}").write_text(text)
+    _assert_refused(tmp_path, capsys, [*CAMPAIGN, "--config", f"{{tmp}}/config{suffix}"],
+                    "search.failure_reward=nan: not a finite number", keep=[f"config{suffix}"])
 
 
 @pytest.mark.parametrize("args, fragment", SEARCH_CONFIG.values(), ids=SEARCH_CONFIG.keys())
@@ -98,7 +130,11 @@ def test_export_out_naming_a_file_is_refused(tmp_path, capsys, finished_campaign
 
 def _assert_refused(tmp_path, capsys, argv, fragment, keep=()):
     argv = [arg.replace("{tmp}", str(tmp_path)) for arg in argv]
-    assert main(argv) == 2
+    try:
+        status = main(argv)
+    except SystemExit as exit_:  # argparse's refusals
+        status = exit_.code
+    assert status == 2
     err = capsys.readouterr().err
     assert fragment in err, err
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(keep)  # nothing created
