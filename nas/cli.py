@@ -106,7 +106,12 @@ def cmd_status(args: argparse.Namespace) -> int:
     directory = CampaignDir(args.dir)
     print(status_text(directory, args.top))
     if not args.no_plots:
-        for path in write_plots(directory, min(args.top, 3)):
+        try:
+            paths = write_plots(directory, min(args.top, 3))
+        except OSError as err:  # a read-only campaign directory, say: the status above still stands
+            print(f"plots skipped: {err}", file=sys.stderr)
+            return 0
+        for path in paths:
             print(f"plot: {path}")
     return 0
 

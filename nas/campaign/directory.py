@@ -27,6 +27,7 @@ from typing import Any
 
 from search_space.atomic_file import write_atomic
 from nas.campaign.jsonl import JsonLines
+from nas.campaign.records import PROPOSAL_KEYS, RECORD_KEYS
 from nas.output_dirs import check_output_dir
 from nas.overrides import ConfigError
 
@@ -39,8 +40,9 @@ class CampaignDir:
 
     def __init__(self, root: str | Path):
         self.root = Path(root).absolute()
-        self.trials = JsonLines(self.root / "trials.jsonl")
-        self.proposals = JsonLines(self.root / "proposals.jsonl")
+        self.trials = JsonLines(self.root / "trials.jsonl", required=RECORD_KEYS,
+                                remedy=", or move it out of the file (its trial then runs again on resume)")
+        self.proposals = JsonLines(self.root / "proposals.jsonl", required=PROPOSAL_KEYS)
         self.launches = JsonLines(self.root / "launches.jsonl")
         self.campaign_file = self.root / "campaign.json"
         self.searcher_file = self.root / "searcher.msgpack"
@@ -79,15 +81,23 @@ class CampaignDir:
         if not self.exists:
             raise ConfigError(f"{self.root} is not a campaign directory (no campaign.json); "
                               f"start one with `spinenet-nas search --dir {self.root}`")
-        meta = json.loads(self.campaign_file.read_text())
-        if meta.get("format") != FORMAT or meta.get("version") != VERSION:
-            raise ConfigError(f"{self.campaign_file} is not a version-{VERSION} campaign file")
+        try:
+            meta = json.loads(self.campaign_file.read_text())
+        except (UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise ConfigError(f"{self.campaign_file} is damaged ({err}); restore it from a copy of the "
+                              f"campaign, or start a new one with `spinenet-nas search`") from None
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT or meta.get("version") != VERSION:
+            raise ConfigError(f"{self.campaign_file} is not a version-{VERSION} campaign file (it should hold an "
+                              f"object with \"format\": \"{FORMAT}\"); restore it from a copy of the campaign")
         return meta
 
     def lock(self) -> None:
         """Holds the directory's lock until the process exits (a kill -9 releases it)."""
         if self._lock is not None:
             return
+        if not os.access(self.root, os.W_OK | os.X_OK):
+            raise ConfigError(f"{self.root} is not writable by this user, and a driver records every trial "
+                              f"there; copy the campaign to a writable place (cp -r) and resume the copy")
         handle = open(self.root / ".lock", "a")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -4,6 +4,8 @@ Each ``append`` writes one line and fsyncs it before returning, so a record
 that was acknowledged is on disk. A crash mid-write leaves at most a torn last
 line (no newline, or not valid JSON): ``read`` skips it, and ``open`` for
 appending cuts it off first, so the next record starts on a line of its own.
+A complete line that lacks one of the file's ``required`` keys is damage no
+crash makes: ``read`` refuses it, naming the file, the line and the keys.
 """
 
 from __future__ import annotations
@@ -11,14 +13,19 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
+
+from nas.overrides import ConfigError
 
 
 class JsonLines:
     """One JSON object per line, appended and fsynced one at a time."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, required: Sequence[str] = (), remedy: str = ""):
+        """``remedy``: what else, besides restoring a damaged line, the user can do (for the message)."""
         self.path = Path(path)
+        self.required = tuple(required)
+        self.remedy = remedy
         self._handle = None
 
     def read(self) -> list[dict[str, Any]]:
@@ -29,7 +36,7 @@ class JsonLines:
         if not self.path.exists():
             return
         with open(self.path, "rb") as handle:
-            for line in handle:
+            for number, line in enumerate(handle, start=1):
                 if not line.endswith(b"\n"):
                     return  # torn by a crash mid-append
                 try:
@@ -37,7 +44,14 @@ class JsonLines:
                 except json.JSONDecodeError:
                     continue  # a torn line that another write then completed
                 if isinstance(record, dict):
+                    self._check_keys(record, number)
                     yield record
+
+    def _check_keys(self, record: dict[str, Any], number: int) -> None:
+        missing = [key for key in self.required if key not in record]
+        if missing:
+            raise ConfigError(f"{self.path} line {number} is damaged: it lacks {', '.join(map(repr, missing))}; "
+                              f"restore that line from a copy of the campaign{self.remedy}")
 
     def append(self, record: dict[str, Any]) -> None:
         """Writes ``record`` as one line and fsyncs it."""

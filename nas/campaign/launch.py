@@ -54,6 +54,7 @@ def resume(root: str | Path, overrides: Sequence[str] = (), address: str | None 
     """Continues the campaign in ``root``; ``overrides`` may change its budget and machines only."""
     directory = CampaignDir(root)
     config = load_config(directory, overrides)
+    directory.trials.read()  # damaged records stop the resume here, before Ray starts
     proposed = len({line["trial"] for line in directory.proposals.read()})
     if config.search.num_trials < proposed:
         raise ConfigError(f"search.num_trials={config.search.num_trials} is below the {proposed} trials "

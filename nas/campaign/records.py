@@ -40,6 +40,8 @@ RECORD_KEYS = (
     "madds", "wall_seconds", "device_seconds", "device", "error", "traceback", "seed", "started_at",
     "finished_at", "versions",
 )
+# A line of proposals.jsonl (nas.campaign.engine writes it).
+PROPOSAL_KEYS = ("trial", "decisions", "batch", "batch_size")
 # What a trial itself reports (the rest comes from the proposal and the driver).
 OUTCOME_KEYS = (
     "status", "cause", "reward", "ap", "params", "madds", "wall_seconds", "device_seconds", "device",

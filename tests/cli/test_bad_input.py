@@ -5,6 +5,10 @@ temporary directory, ``fragment`` must appear in stderr, and after the command
 ``{tmp}`` holds nothing but what the case's setup put there.
 """
 
+import json
+import os
+import shutil
+
 import pytest
 
 from nas.campaign import config as campaign_config
@@ -126,6 +130,62 @@ def test_export_out_naming_a_file_is_refused(tmp_path, capsys, finished_campaign
     _assert_refused(tmp_path, capsys, ["export", str(finished_campaign), "--out", "{tmp}/a-file"],
                     f"--out {tmp_path}/a-file: a file of that name exists", keep=["a-file"])
     assert main(["export", str(finished_campaign), "--out", str(tmp_path / "out")]) == 0  # the campaign is fine
+
+
+def _damage_campaign_json(root):
+    (root / "campaign.json").write_text("[1, 2]\n")
+
+
+def _garble_campaign_json(root):
+    (root / "campaign.json").write_text('{"format": "spinenet-nas/camp')
+
+
+def _drop_trial_key(root):
+    lines = (root / "trials.jsonl").read_text().splitlines()
+    first = json.loads(lines[0])
+    del first["trial"]
+    (root / "trials.jsonl").write_text("\n".join([json.dumps(first), *lines[1:]]) + "\n")
+
+
+DAMAGE = {
+    "campaign.json holds a list": (_damage_campaign_json, "campaign.json is not a version-1 campaign file"),
+    "campaign.json is cut short": (_garble_campaign_json, "campaign.json is damaged"),
+    "a trial line without 'trial'": (_drop_trial_key, "trials.jsonl line 1 is damaged: it lacks 'trial'"),
+}
+
+
+@pytest.mark.parametrize("command", ["status", "resume", "export"])
+@pytest.mark.parametrize("damage, fragment", DAMAGE.values(), ids=DAMAGE.keys())
+def test_a_damaged_campaign_is_named_not_a_traceback(tmp_path, capsys, finished_campaign, command, damage, fragment):
+    root = tmp_path / "campaign"
+    shutil.copytree(finished_campaign, root)
+    damage(root)
+    before = _tree(root)
+    _assert_refused(tmp_path, capsys, [command, str(root)], fragment, keep=["campaign"])
+    assert _tree(root) == before
+
+
+def test_resume_of_a_read_only_campaign_says_so(tmp_path, capsys, finished_campaign, monkeypatch):
+    # Root ignores file modes, so the test makes the directory read-only in os.access's eyes.
+    root = tmp_path / "campaign"
+    shutil.copytree(finished_campaign, root)
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode: False if str(path) == str(root) else real_access(path, mode))
+    _assert_refused(tmp_path, capsys, ["resume", str(root)], f"{root} is not writable by this user",
+                    keep=["campaign"])
+
+
+def test_status_still_reports_when_its_plots_cannot_be_written(tmp_path, capsys, finished_campaign):
+    root = tmp_path / "campaign"
+    shutil.copytree(finished_campaign, root)
+    (root / "plots").write_text("a file where the plots folder goes\n")
+    assert main(["status", str(root)]) == 0
+    out, err = capsys.readouterr()
+    assert "2 finished of 2" in out and "plots skipped:" in err
+
+
+def _tree(root):
+    return {(str(p.relative_to(root)), p.stat().st_size) for p in root.rglob("*")}
 
 
 def _assert_refused(tmp_path, capsys, argv, fragment, keep=()):
