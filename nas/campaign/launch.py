@@ -94,8 +94,42 @@ def connect(address: str | None, config: CampaignConfig) -> bool:
         except (ConnectionError, TimeoutError) as err:
             raise ConfigError(f"could not join the Ray cluster at {address!r}: {err}; start one with "
                               f"`ray start --head` or omit --address to run on this machine") from None
-    _check_resources(config.trial_resources())
+    try:
+        _check_resources(config.trial_resources())
+        check_dataset(config)
+    except BaseException:
+        _disconnect(started)  # a refused campaign leaves no Ray behind
+        raise
     return started
+
+
+def check_dataset(config: CampaignConfig, timeout_s: float = 300.0) -> None:
+    """Refuses a proxy campaign whose dataset a trial could not read (COCO not prepared...).
+
+    The check runs as a Ray task with one trial's resources, so it looks where trials will
+    look (a worker node, in a cluster) and the driver never imports TensorFlow.
+    """
+    import ray
+
+    if config.trial.kind != "proxy" or config.proxy.data.dataset == "synthetic":
+        return  # every trial renders the synthetic dataset itself
+    resources = config.trial_resources()
+    task = ray.remote(_dataset_problem).options(
+        num_cpus=resources.pop("CPU"), num_gpus=resources.pop("GPU", 0.0), resources=resources or None)
+    problem = ray.get(task.remote(config.proxy.data), timeout=timeout_s)
+    if problem is not None:
+        raise ConfigError(f"preset={config.preset}: {problem}")
+
+
+def _dataset_problem(data_config) -> str | None:
+    """Why a trial could not read the dataset of ``data_config`` (None: it could)."""
+    from proxy_task.data import DatasetNotFoundError, check_prepared
+
+    try:
+        check_prepared(data_config)
+    except DatasetNotFoundError as err:
+        return str(err)
+    return None
 
 
 def check_reachable(address: str | None, timeout_s: float = 5.0) -> None:

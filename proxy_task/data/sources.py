@@ -210,6 +210,20 @@ def ensure_prepared(config: DataConfig) -> None:
     if config.dataset == "synthetic":
         prepare_synthetic(config.data_dir, config.synthetic)
         return
+    check_prepared(config)
+
+
+def check_prepared(config: DataConfig) -> None:
+    """Raises ``DatasetNotFoundError`` unless a trial could read the dataset; writes nothing.
+
+    The synthetic dataset always passes (a trial renders it on first use); COCO
+    must be prepared, and an explicit ``heldout_ids_file`` must exist.
+    """
+    if config.dataset == "synthetic":
+        return
     builder = get_builder(config)
     if not builder.is_prepared():
         raise DatasetNotFoundError(not_found_message(config, builder))
+    if config.heldout_ids_file and not pathlib.Path(config.heldout_ids_file).is_file():
+        raise DatasetNotFoundError(f"data.heldout_ids_file {config.heldout_ids_file} does not exist; give the "
+                                   f"file of held-out ids, or leave the key unset for the paper's rule")
