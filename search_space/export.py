@@ -9,7 +9,9 @@
   reads the same settings and gives it too, named after the file.
 * ``tf``: a module for TF Model Garden's ``official/vision/modeling/backbones/
   spinenet.py``: ``BLOCK_SPECS`` in the exact form of its
-  ``SPINENET_BLOCK_SPECS`` and a ``SCALING`` dict like a ``SCALING_MAP`` entry.
+  ``SPINENET_BLOCK_SPECS``, a ``SCALING`` dict like a ``SCALING_MAP`` entry,
+  ``MIN_LEVEL``, ``MAX_LEVEL`` and ``INPUT_SIZE``; ``TF_RECIPE`` builds the
+  backbone from them.
 
 TF's stem is implicit: ``SpineNet._build_stem`` always builds two L2
 bottleneck block groups as ``net[0]`` and ``net[1]``, and ``input_offsets``
@@ -30,6 +32,17 @@ FORMATS = ("json", "python", "tf")
 TF_STEM_LEVELS = (2, 2)  # SpineNet._build_stem: _num_init_blocks = 2 at level 2
 DEFAULT_SCALING = "49"
 
+# How an exported 'tf' module builds its backbone in TF Model Garden; the README quotes it.
+TF_RECIPE = """\
+import tensorflow as tf
+from official.vision.modeling.backbones import spinenet
+
+backbone = spinenet.SpineNet(
+    input_specs=tf.keras.layers.InputSpec(shape=[None, INPUT_SIZE, INPUT_SIZE, 3]),
+    min_level=MIN_LEVEL, max_level=MAX_LEVEL,
+    block_specs=spinenet.build_block_specs(BLOCK_SPECS),
+    **SCALING)
+"""
 _TF_BLOCK_COMMENT = "# (level, block_fn, (input_offset0, input_offset1), is_output); net[0], net[1] are the stem."
 
 
@@ -130,17 +143,14 @@ def tf_module(spec: SpineNetSpec, scaling: Scaling) -> str:
         "BLOCK_SPECS has the form of SPINENET_BLOCK_SPECS in",
         "official/vision/modeling/backbones/spinenet.py; SCALING that of a SCALING_MAP entry.",
         "The backbone config factory (type 'spinenet', model_id) always uses the built-in",
-        "SPINENET_BLOCK_SPECS, so build the backbone with the constructor:",
+        "SPINENET_BLOCK_SPECS, so build the backbone with the constructor, after",
+        "`from <this module> import *`:",
         "",
-        "    import tensorflow as tf",
-        "    from official.vision.modeling.backbones import spinenet",
+        *("    " + line if line else "" for line in TF_RECIPE.splitlines()),
         "",
-        "    backbone = spinenet.SpineNet(",
-        f"        input_specs=tf.keras.layers.InputSpec(shape=[None, {scaling.input_size}, "
-        f"{scaling.input_size}, 3]),",
-        "        min_level=MIN_LEVEL, max_level=MAX_LEVEL,",
-        "        block_specs=spinenet.build_block_specs(BLOCK_SPECS),",
-        "        **SCALING)",
+        "input_specs with the input size is needed: TF merges a block that feeds no other",
+        "into the output of its level only where their static shapes match, so without",
+        "a size it merges none and builds a different network.",
         "",
         f"Exported at input {scaling.input_size} with a {scaling.head_num_convs}x"
         f"{scaling.head_num_filters} RetinaNet head and anchor size {scaling.anchor_size!r}.",
@@ -153,5 +163,6 @@ def tf_module(spec: SpineNetSpec, scaling: Scaling) -> str:
         "",
         f"MIN_LEVEL = {spec.min_level!r}",
         f"MAX_LEVEL = {spec.max_level!r}",
+        f"INPUT_SIZE = {scaling.input_size!r}",
     ]
     return "\n".join(lines) + "\n"
