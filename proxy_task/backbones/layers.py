@@ -6,6 +6,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
+from proxy_task.backbones.batch_norm import BatchNorm
 from proxy_task.backbones.max_pool import max_pool_3x3_s2  # noqa: F401  (re-exported; fast gradient)
 from proxy_task.backbones.options import BackboneOptions
 from proxy_task.backbones.fast_conv import conv_general_dilated
@@ -18,12 +19,13 @@ def activation_fn(name: str):
     return {"relu": nn.relu, "swish": nn.swish}[name]
 
 
-def batch_norm(options: BackboneOptions, train: bool, name: str) -> nn.BatchNorm:
-    """The project's one BN configuration (momentum, epsilon, dtype from ``options``)."""
-    return nn.BatchNorm(
+def batch_norm(options: BackboneOptions, train: bool, name: str) -> BatchNorm:
+    """The project's one BN configuration (momentum, epsilon, moving variance, dtype from ``options``)."""
+    return BatchNorm(
         use_running_average=not train,
         momentum=options.norm_momentum,
         epsilon=options.norm_epsilon,
+        moving_variance=options.norm_moving_variance,
         dtype=options.dtype,
         name=name,
     )
