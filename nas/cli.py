@@ -124,7 +124,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     space = directory.read_meta()["space"]
     formats = [args.format] if args.format else ["json", "python", "tf"]
     out = check_output_dir(args.out, "--out") if args.out else directory.export
-    written, notes = export_top(directory.trials.read(), out, space, args.top,
+    written, notes = export_top(directory.read_trials(), out, space, args.top,
                                 formats, get_scaling(args.variant))
     for note in notes:
         print(f"note: {note}", file=sys.stderr)

@@ -1,4 +1,4 @@
-"""Shared fixtures: XLA set up to compile fast, one compilation cache for the run, random valid specs.
+"""Shared fixtures: XLA set up to compile fast, one compilation cache for the run, a finished campaign, random valid specs.
 
 The specs vary stems (SpineNet's and ResNet allocations), levels (L1..L7),
 block types, parents and output order, so tests cover far more than
@@ -49,6 +49,32 @@ def jax_compilation_cache(tmp_path_factory):
         jax.config.update("jax_compilation_cache_dir", str(path))
         yield path
     jax.config.update("jax_compilation_cache_dir", previous)
+
+
+@pytest.fixture(scope="session")
+def finished_campaign(tmp_path_factory):
+    """A real two-trial campaign of instant surrogate trials, run in-process (no Ray): copy it to damage it."""
+    from nas.campaign import config as campaign_config
+    from nas.campaign.directory import CampaignDir
+    from nas.campaign.engine import FINISHED
+    from nas.campaign.launch import open_campaign
+    from nas.campaign.trainable import TrialSettings
+    from nas.campaign.trial import run_trial
+    from search_space.serialization import spec_to_dict
+
+    root = tmp_path_factory.mktemp("finished") / "campaign"
+    config = campaign_config.resolve(["trial.kind=surrogate", "search.space=r0-sp53", "search.num_trials=2",
+                                      "search.searcher=random", "output.tensorboard=false"])
+    directory = CampaignDir(root)
+    directory.create({"config": campaign_config.to_dict(config), "space": config.search.space,
+                      "searcher": config.search.searcher})
+    campaign = open_campaign(directory, config)
+    settings = TrialSettings.from_config(config, str(root / "trials"))
+    while (proposal := campaign.next_proposal()) not in (None, FINISHED):
+        campaign.complete(proposal.id, run_trial(settings.task(proposal.id, spec_to_dict(proposal.spec))))
+    directory.close()
+    assert len(directory.trials.read()) == 2
+    return root
 
 
 STEMS = [

@@ -27,7 +27,7 @@ from typing import Any
 
 from search_space.atomic_file import write_atomic
 from nas.campaign.jsonl import JsonLines
-from nas.campaign.records import PROPOSAL_KEYS, RECORD_KEYS
+from nas.campaign.records import PROPOSAL_KEYS, RECORD_KEYS, first_per_trial
 from nas.output_dirs import check_output_dir
 from nas.overrides import ConfigError
 
@@ -51,6 +51,17 @@ class CampaignDir:
         self.export = self.root / "export"
         self.plots = self.root / "plots"
         self._lock = None
+
+    def read_trials(self) -> list[dict[str, Any]]:
+        """The finished trials' records, one per trial (``records.first_per_trial``), in file order.
+
+        Every command reads trials through here, so status, export and resume agree.
+        """
+        return first_per_trial(self.trials.read())
+
+    def read_proposals(self) -> list[dict[str, Any]]:
+        """The proposals ever dispatched, one per trial id, in file order."""
+        return first_per_trial(self.proposals.read())
 
     def trial_dir(self, trial_id: int) -> Path:
         return self.root / "trials" / f"{trial_id:05d}"

@@ -54,8 +54,8 @@ def resume(root: str | Path, overrides: Sequence[str] = (), address: str | None 
     """Continues the campaign in ``root``; ``overrides`` may change its budget and machines only."""
     directory = CampaignDir(root)
     config = load_config(directory, overrides)
-    directory.trials.read()  # damaged records stop the resume here, before Ray starts
-    proposed = len({line["trial"] for line in directory.proposals.read()})
+    directory.read_trials()  # damaged records stop the resume here, before Ray starts
+    proposed = len(directory.read_proposals())
     if config.search.num_trials < proposed:
         raise ConfigError(f"search.num_trials={config.search.num_trials} is below the {proposed} trials "
                           f"already proposed; use at least {proposed}")
@@ -233,7 +233,7 @@ def _finish(campaign: Campaign, interrupted: bool) -> int:
               f"({'Ctrl-C' if interrupted else 'Ray Tune stopped'}); unfinished trials run again with: "
               f"spinenet-nas resume {root}", file=sys.stderr)
         return EXIT_INTERRUPTED
-    records = campaign.dir.trials.read()
+    records = campaign.dir.read_trials()
     written, notes = export_top(records, root / "export", campaign.config.search.space,
                                 k=campaign.config.output.export_top_k)
     for note in notes:

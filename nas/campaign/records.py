@@ -28,7 +28,7 @@ import functools
 import importlib.metadata
 import platform
 import time
-from typing import Any
+from typing import Any, Iterable
 
 from controller import Proposal
 from search_space.canonical import spec_hash
@@ -93,6 +93,19 @@ def cached_record(proposal: Proposal, known: dict[str, Any], digest: str) -> dic
         "finished_at": now,
         "versions": versions(),
     }
+
+
+def first_per_trial(lines: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One line per trial id, in file order: a repeated id keeps its first line.
+
+    The driver appends each trial once; a repeat is damage (a copied line, a
+    merge of two files). The first line is the one the driver fed back to the
+    searcher, so it is the one every command counts.
+    """
+    first: dict[int, dict[str, Any]] = {}
+    for line in lines:
+        first.setdefault(int(line["trial"]), line)
+    return list(first.values())
 
 
 def is_genuine_failure(record: dict[str, Any]) -> bool:

@@ -23,8 +23,8 @@ from search_space.encoding import decode
 
 def replay(campaign: Campaign) -> None:
     """Loads ``campaign.dir`` into ``campaign`` (its searcher fresh, its counters zero)."""
-    records = _first_per_trial(campaign.dir.trials.read())
-    journal = _first_per_trial(campaign.dir.proposals.read())
+    records = {r["trial"]: r for r in campaign.dir.read_trials()}
+    journal = {line["trial"]: line for line in campaign.dir.read_proposals()}
     unknown = sorted(set(records) - set(journal))
     if unknown:
         raise ValueError(f"trials.jsonl has trials {unknown[:5]} that proposals.jsonl never proposed")
@@ -53,14 +53,6 @@ def replay(campaign: Campaign) -> None:
     if limit is not None and campaign.num_failures >= limit:
         failed = [r for r in records.values() if is_genuine_failure(r)]
         campaign.stop_reason = failure_budget_message(campaign, failed[-1] if failed else None)
-
-
-def _first_per_trial(lines: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
-    """``{trial id: line}`` in file order; a repeated id keeps its first line."""
-    out: dict[int, dict[str, Any]] = {}
-    for line in lines:
-        out.setdefault(int(line["trial"]), line)
-    return out
 
 
 def _sync_order(campaign: Campaign, records, journal) -> tuple[list[dict], list[int]]:

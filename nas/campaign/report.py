@@ -21,8 +21,8 @@ def status_text(directory: CampaignDir, top_k: int = 5) -> str:
 
     meta = directory.read_meta()
     config = load_config(directory)  # with every resume's overrides
-    records = directory.trials.read()
-    proposed = {line["trial"] for line in directory.proposals.read()}
+    records = directory.read_trials()
+    proposed = {line["trial"] for line in directory.read_proposals()}
     unfinished = sorted(proposed - {r["trial"] for r in records})
     launches = directory.launches.read()
     genuine = sum(map(is_genuine_failure, records))
@@ -41,7 +41,7 @@ def write_plots(directory: CampaignDir, top_k: int = 3) -> list[Path]:
     from results.architecture_figure import draw_architectures
     from results.reward_plot import plot_rewards
 
-    records = directory.trials.read()
+    records = directory.read_trials()
     space = directory.read_meta()["space"]
     directory.plots.mkdir(parents=True, exist_ok=True)
     paths = [plot_rewards(records, directory.plots / "rewards.png")]

@@ -21,7 +21,7 @@ def member_row(root: Path, comparison: Comparison, member: Member) -> dict[str, 
     row = {"member": member.name, "kind": member.kind, "space": None, "trials": None, "device_hours": None,
            "aps": [], "ap50s": [], "ap75s": [], "params": None, "madds": None, "failed": 0}
     if member.kind == "searched":
-        records = CampaignDir(root / "campaigns" / member.key).trials.read()
+        records = CampaignDir(root / "campaigns" / member.key).read_trials()
         row.update(space=member.key, trials=len(records),
                    device_hours=sum(r.get("device_seconds") or 0.0 for r in records) / 3600)
     for outcome in read_outcomes(root, member, comparison.compare.final_seeds):

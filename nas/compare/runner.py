@@ -106,7 +106,7 @@ def _architecture(member: Member, comparison: Comparison, root: Path, address, c
     if status == launch.EXIT_INTERRUPTED:
         notes.append(f"interrupted during the campaign of {member.name}")
         return None
-    best = top_records(CampaignDir(campaign_root).trials.read(), 1)
+    best = top_records(CampaignDir(campaign_root).read_trials(), 1)
     if not best:
         notes.append(f"{member.name}: no trial of its campaign succeeded (see `spinenet-nas status {campaign_root}`)")
         return None

@@ -11,14 +11,7 @@ import shutil
 
 import pytest
 
-from nas.campaign import config as campaign_config
-from nas.campaign.directory import CampaignDir
-from nas.campaign.engine import FINISHED
-from nas.campaign.launch import open_campaign
-from nas.campaign.trainable import TrialSettings
-from nas.campaign.trial import run_trial
 from nas.cli import main
-from search_space.serialization import spec_to_dict
 
 CAMPAIGN = ["search", "--dir", "{tmp}/campaign"]
 
@@ -114,24 +107,6 @@ def test_a_file_where_a_directory_goes_is_refused(tmp_path, capsys, args, fragme
     (tmp_path / "a-file").write_text("mine\n")
     _assert_refused(tmp_path, capsys, args, fragment.replace("{tmp}", str(tmp_path)), keep=["a-file"])
     assert (tmp_path / "a-file").read_text() == "mine\n"
-
-
-@pytest.fixture(scope="module")
-def finished_campaign(tmp_path_factory):
-    """A real two-trial campaign of instant surrogate trials, run in-process (no Ray)."""
-    root = tmp_path_factory.mktemp("finished") / "campaign"
-    config = campaign_config.resolve(["trial.kind=surrogate", "search.space=r0-sp53", "search.num_trials=2",
-                                      "search.searcher=random", "output.tensorboard=false"])
-    directory = CampaignDir(root)
-    directory.create({"config": campaign_config.to_dict(config), "space": config.search.space,
-                      "searcher": config.search.searcher})
-    campaign = open_campaign(directory, config)
-    settings = TrialSettings.from_config(config, str(root / "trials"))
-    while (proposal := campaign.next_proposal()) not in (None, FINISHED):
-        campaign.complete(proposal.id, run_trial(settings.task(proposal.id, spec_to_dict(proposal.spec))))
-    directory.close()
-    assert len(directory.trials.read()) == 2
-    return root
 
 
 def test_export_out_naming_a_file_is_refused(tmp_path, capsys, finished_campaign):
