@@ -4,8 +4,9 @@ Each ``append`` writes one line and fsyncs it before returning, so a record
 that was acknowledged is on disk. A crash mid-write leaves at most a torn last
 line (no newline, or not valid JSON): ``read`` skips it, and ``open`` for
 appending cuts it off first, so the next record starts on a line of its own.
-A complete line that lacks one of the file's ``required`` keys is damage no
-crash makes: ``read`` refuses it, naming the file, the line and the keys.
+A complete line that is not UTF-8, not a JSON object, or lacks one of the
+file's ``required`` keys is damage no crash makes: ``read`` refuses the file,
+naming each such line and what is wrong with it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 from nas.overrides import ConfigError
 
@@ -29,29 +30,46 @@ class JsonLines:
         self._handle = None
 
     def read(self) -> list[dict[str, Any]]:
-        """Every complete record, in file order (a torn last line is left out)."""
-        return list(self.iter_records())
+        """Every complete record, in file order (a torn last line is left out).
 
-    def iter_records(self) -> Iterator[dict[str, Any]]:
+        Raises:
+          ConfigError: complete lines that are not UTF-8, not a JSON object or
+            lack a required key, each named by its line number.
+        """
         if not self.path.exists():
-            return
+            return []
+        records, damaged = [], []
         with open(self.path, "rb") as handle:
             for number, line in enumerate(handle, start=1):
                 if not line.endswith(b"\n"):
-                    return  # torn by a crash mid-append
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError:
-                    continue  # a torn line that another write then completed
-                if isinstance(record, dict):
-                    self._check_keys(record, number)
-                    yield record
+                    break  # torn by a crash mid-append; the next append cuts it off
+                if not line.strip():
+                    continue
+                record, problem = self._parse(line)
+                if problem is None:
+                    records.append(record)
+                else:
+                    damaged.append(f"line {number} {problem}")
+        if damaged:
+            shown = "; ".join(damaged[:5]) + (f"; and {len(damaged) - 5} more" if len(damaged) > 5 else "")
+            raise ConfigError(f"{self.path} is damaged: {shown}; restore those lines from a copy of the "
+                              f"campaign{self.remedy}")
+        return records
 
-    def _check_keys(self, record: dict[str, Any], number: int) -> None:
+    def _parse(self, line: bytes) -> tuple[dict[str, Any] | None, str | None]:
+        """``(record, None)``, or ``(None, what is wrong with the line)``."""
+        try:
+            record = json.loads(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            return None, "is not UTF-8 text"
+        except json.JSONDecodeError:
+            return None, "is not JSON"
+        if not isinstance(record, dict):
+            return None, "is not a JSON object"
         missing = [key for key in self.required if key not in record]
         if missing:
-            raise ConfigError(f"{self.path} line {number} is damaged: it lacks {', '.join(map(repr, missing))}; "
-                              f"restore that line from a copy of the campaign{self.remedy}")
+            return None, f"lacks {', '.join(map(repr, missing))}"
+        return record, None
 
     def append(self, record: dict[str, Any]) -> None:
         """Writes ``record`` as one line and fsyncs it."""

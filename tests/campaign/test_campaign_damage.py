@@ -7,6 +7,8 @@ and checks that every command reads the same records.
 import json
 import shutil
 
+import pytest
+
 from nas.campaign import config as campaign_config
 from nas.campaign.directory import CampaignDir
 from nas.campaign.launch import open_campaign
@@ -38,3 +40,37 @@ def test_a_repeated_trial_line_counts_once_in_every_command(tmp_path, capsys, fi
     best = max(directory.read_trials(), key=lambda r: r["reward"])
     assert campaign.best == (best["reward"], best["trial"])
     assert exported["blocks"] == best["spec"]["blocks"] and f"trial{best['trial']}" in exported["name"]
+
+
+def _replace_first_line(root, data: bytes):
+    path = root / "trials.jsonl"
+    lines = path.read_bytes().splitlines(keepends=True)
+    path.write_bytes(data + b"\n" + b"".join(lines[1:]))
+
+
+MID_FILE_DAMAGE = {
+    "invalid UTF-8": (b'{"trial": 0, "status": "\xff\xfe"}', "line 1 is not UTF-8 text"),
+    "invalid JSON": (b'{"trial": 0, "status": ok}', "line 1 is not JSON"),
+    "a JSON list": (b"[0, 1]", "line 1 is not a JSON object"),
+}
+
+
+@pytest.mark.parametrize("command", ["status", "export", "resume"])
+@pytest.mark.parametrize("data, fragment", MID_FILE_DAMAGE.values(), ids=MID_FILE_DAMAGE.keys())
+def test_a_damaged_line_mid_file_is_named_by_every_command(tmp_path, capsys, finished_campaign, command, data,
+                                                           fragment):
+    root = _copy(finished_campaign, tmp_path)
+    _replace_first_line(root, data)
+    before = sorted(p.name for p in root.iterdir())
+    assert main([command, str(root)]) == 2  # resume stops before Ray starts
+    err = capsys.readouterr().err
+    assert f"{root}/trials.jsonl is damaged: {fragment}" in err and "restore those lines" in err
+    assert sorted(p.name for p in root.iterdir()) == before
+
+
+def test_a_torn_last_line_is_not_damage(tmp_path, capsys, finished_campaign):
+    root = _copy(finished_campaign, tmp_path)
+    with open(root / "trials.jsonl", "ab") as handle:
+        handle.write(b'{"trial": 2, "sta')  # a driver killed mid-append
+    assert main(["status", str(root), "--no-plots"]) == 0
+    assert "2 finished of 2" in capsys.readouterr().out

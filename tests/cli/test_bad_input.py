@@ -142,7 +142,7 @@ def _drop_trial_key(root):
 DAMAGE = {
     "campaign.json holds a list": (_damage_campaign_json, "campaign.json is not a version-1 campaign file"),
     "campaign.json is cut short": (_garble_campaign_json, "campaign.json is damaged"),
-    "a trial line without 'trial'": (_drop_trial_key, "trials.jsonl line 1 is damaged: it lacks 'trial'"),
+    "a trial line without 'trial'": (_drop_trial_key, "trials.jsonl is damaged: line 1 lacks 'trial'"),
 }
 
 
