@@ -240,6 +240,9 @@ def _module_settings(text: str) -> dict[str, Any]:
 def load_spec_file(path: str | Path) -> ArchitectureSpec:
     """Reads a spec file: ``.json`` (either form) or Python source with tuples."""
     path = Path(path)
+    if path.is_dir():
+        raise SpecError(f"spec file {str(path)!r} is a directory; give a built-in name or a .json/.py file "
+                        f"(a campaign's best is DIR/export/best.json)")
     if not path.is_file():
         raise SpecError(f"spec file {str(path)!r} does not exist; give a built-in name or a .json/.py file")
     text = path.read_text()

@@ -259,8 +259,12 @@ def from_dict(data: dict[str, Any]) -> CampaignConfig:
 
 def check_resume_overrides(assignments: Sequence[str]) -> None:
     """Refuses keys that would change what the campaign has learned so far."""
+    keys = valid_keys(CampaignConfig())
     for assignment in assignments:
         key = assignment.partition("=")[0].strip()
+        parent = key.rpartition(".")[0]
+        if key not in keys and not (parent in keys and isinstance(get_value(CampaignConfig(), parent), dict)):
+            check_key(CampaignConfig(), key, keys)  # an unknown key: say so, with the valid keys
         if not any(key == k or (k.endswith(".") and key.startswith(k)) for k in RESUMABLE_KEYS):
             raise ConfigError(
                 f"{key!r} cannot change when resuming (the searcher's state depends on it); "

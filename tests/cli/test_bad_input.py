@@ -67,6 +67,9 @@ OTHER_COMMANDS = {
     "status of no campaign": (["status", "{tmp}/none"], "{tmp}/none is not a campaign directory"),
     "resume of no campaign": (["resume", "{tmp}/none"], "{tmp}/none is not a campaign directory"),
     "unknown compare key": (["compare", "--dir", "{tmp}/compare", "--set", "bogus=1"], "unknown config key 'bogus'"),
+    "a directory as the spec": (["describe", "{tmp}"], "spec file '{tmp}' is a directory"),
+    "unknown key on resume": (["resume", "{tmp}/none", "--set", "search.num_trail=5"],
+                              "unknown config key 'search.num_trail'"),
     "NaN epochs in train": (["train", "--spec", "spinenet-49", "--preset", "smoke", "--workdir", "{tmp}/work",
                              "--set", "train.epochs=NaN"], "train.epochs=nan: not a finite number"),
 }
