@@ -119,12 +119,15 @@ def test_export_out_naming_a_file_is_refused(tmp_path, capsys, finished_campaign
     assert main(["export", str(finished_campaign), "--out", str(tmp_path / "out")]) == 0  # the campaign is fine
 
 
-def test_a_campaign_on_unprepared_coco_is_refused_before_it_starts(tmp_path, capsys):
-    (tmp_path / "data").mkdir()
+@pytest.mark.parametrize("data_dir_exists", [True, False])
+def test_a_campaign_on_unprepared_coco_is_refused_before_it_starts(tmp_path, capsys, data_dir_exists):
+    if data_dir_exists:
+        (tmp_path / "data").mkdir()
     _assert_refused(tmp_path, capsys, [*CAMPAIGN, "--set", "preset=paper", "--set", "search.num_trials=2",
                                        "--set", "proxy.data.data_dir={tmp}/data"],
-                    f"preset=paper: COCO (coco/2017) is not prepared in {tmp_path}/data", keep=["data"])
-    assert not any((tmp_path / "data").iterdir())
+                    f"preset=paper: COCO (coco/2017) is not prepared in {tmp_path}/data",
+                    keep=["data"] if data_dir_exists else [])  # a missing data dir is not created
+    assert not data_dir_exists or not any((tmp_path / "data").iterdir())
 
 
 def _damage_campaign_json(root):
