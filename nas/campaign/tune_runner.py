@@ -12,6 +12,7 @@ so it is what ``resume`` trusts; Tune just runs the trials of each launch.
 
 from __future__ import annotations
 
+import logging
 import os
 
 from ray import tune
@@ -71,7 +72,17 @@ def run_with_tune(campaign: Campaign, settings: TrialSettings, launch: str, prog
             callbacks=[_Progress(campaign, progress)],
         ),
     )
-    tuner.fit()
+    tune_log = logging.getLogger("ray.tune.tune")
+    tune_log.addFilter(_no_restore_hint)
+    try:
+        tuner.fit()
+    finally:
+        tune_log.removeFilter(_no_restore_hint)
+
+
+def _no_restore_hint(record: logging.LogRecord) -> bool:
+    """Drops Tune's 'Resume experiment with: Tuner.restore(...)' after Ctrl-C: ``resume`` is the way on."""
+    return "Tuner.restore(" not in record.getMessage()
 
 
 def _trial_name(trial) -> str:

@@ -69,6 +69,7 @@ def test_kill_9_and_ctrl_c_then_resume_equal_an_uninterrupted_campaign(tmp_path)
     output, _ = driver.communicate(timeout=120)
     assert driver.returncode == 130, output
     assert f"spinenet-nas resume {root}" in output
+    assert "Tuner.restore" not in output  # Tune's own restore hint would lose records (nas.campaign.tune_runner)
 
     finished = cli("resume", str(root), timeout=240)
     assert finished.returncode == 0, finished.stdout + finished.stderr
