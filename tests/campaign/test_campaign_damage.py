@@ -74,3 +74,18 @@ def test_a_torn_last_line_is_not_damage(tmp_path, capsys, finished_campaign):
         handle.write(b'{"trial": 2, "sta')  # a driver killed mid-append
     assert main(["status", str(root), "--no-plots"]) == 0
     assert "2 finished of 2" in capsys.readouterr().out
+
+
+def test_a_torn_last_proposal_line_is_ignored_and_cut_on_resume(tmp_path, capsys, finished_campaign):
+    root = _copy(finished_campaign, tmp_path)
+    with open(root / "proposals.jsonl", "ab") as handle:
+        handle.write(b'{"trial": 2, "decis')  # a driver killed while proposing trial 2
+    assert main(["status", str(root), "--no-plots"]) == 0
+    assert "2 finished of 2; 0 unfinished" in capsys.readouterr().out
+    directory = CampaignDir(root)
+    config = campaign_config.from_dict(directory.read_meta()["config"])
+    resumed = open_campaign(directory, campaign_config.from_values(
+        {**campaign_config.flatten(campaign_config.to_dict(config)), "search.num_trials": 3}))
+    proposal = resumed.next_proposal()  # trial 2 is proposed afresh, on a line of its own
+    assert proposal.id == 2 and [p["trial"] for p in directory.read_proposals()] == [0, 1, 2]
+    directory.close()
