@@ -197,6 +197,12 @@ def with_derived_defaults(config: CampaignConfig) -> CampaignConfig:
     return dataclasses.replace(config, search=search)
 
 
+def _is_dict_item(base: CampaignConfig, key: str, keys: list[str]) -> bool:
+    """Whether ``key`` names an entry of a dict-valued key (``search.settings.lr``)."""
+    parent = key.rpartition(".")[0]
+    return key not in keys and parent in keys and isinstance(get_value(base, parent), dict)
+
+
 def _merge_dict_items(base: CampaignConfig, values: dict[str, Any]) -> dict[str, Any]:
     """``search.settings.lr=0.1`` -> an entry of the dict-valued key ``search.settings``."""
     keys = valid_keys(base)
@@ -204,7 +210,7 @@ def _merge_dict_items(base: CampaignConfig, values: dict[str, Any]) -> dict[str,
     items: list[tuple[str, str, Any]] = []
     for key, value in values.items():
         parent, _, item = key.rpartition(".")
-        if key not in keys and parent in keys and isinstance(get_value(base, parent), dict):
+        if _is_dict_item(base, key, keys):
             items.append((parent, item, value))
         else:
             check_key(base, key, keys)
@@ -259,12 +265,12 @@ def from_dict(data: dict[str, Any]) -> CampaignConfig:
 
 def check_resume_overrides(assignments: Sequence[str]) -> None:
     """Refuses keys that would change what the campaign has learned so far."""
-    keys = valid_keys(CampaignConfig())
+    base = CampaignConfig()
+    keys = valid_keys(base)
     for assignment in assignments:
         key = assignment.partition("=")[0].strip()
-        parent = key.rpartition(".")[0]
-        if key not in keys and not (parent in keys and isinstance(get_value(CampaignConfig(), parent), dict)):
-            check_key(CampaignConfig(), key, keys)  # an unknown key: say so, with the valid keys
+        if not _is_dict_item(base, key, keys):
+            check_key(base, key, keys)  # an unknown key: say so, with the valid keys
         if not any(key == k or (k.endswith(".") and key.startswith(k)) for k in RESUMABLE_KEYS):
             raise ConfigError(
                 f"{key!r} cannot change when resuming (the searcher's state depends on it); "
