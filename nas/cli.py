@@ -96,7 +96,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 def cmd_resume(args: argparse.Namespace) -> int:
     from nas.campaign.launch import resume
 
-    return resume(args.dir, args.set or [], args.address, command=" ".join(sys.argv))
+    return resume(args.dir, args.set or [], args.address, command=" ".join(sys.argv), repair=args.repair)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -150,6 +150,9 @@ def _add_campaign_commands(commands) -> None:
     resume.add_argument("--set", action="append", metavar="KEY=VALUE",
                         help="change the budget or machines, e.g. search.max_failures=10, search.num_trials=40")
     resume.add_argument("--address", help="join this Ray cluster (default: start Ray on this machine)")
+    resume.add_argument("--repair", action="store_true",
+                        help="move damaged lines of trials.jsonl and proposals.jsonl to <file>.quarantine, "
+                             "then run the trials they held again")
     resume.set_defaults(run=cmd_resume)
     status = commands.add_parser("status", help="progress, best so far, failures and cost; writes plots")
     status.add_argument("dir", help="the campaign directory")

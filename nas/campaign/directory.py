@@ -4,6 +4,7 @@
     DIR/launches.jsonl    one line per search/resume: time, Ray address, resume overrides
     DIR/proposals.jsonl   every proposal before it is dispatched: id, decisions, sync batch
     DIR/trials.jsonl      one record per finished trial (``nas.campaign.records``)
+    DIR/*.quarantine      damaged lines ``resume --repair`` moved out of a record file
     DIR/searcher.msgpack  the searcher's state (``controller.Searcher.save``, atomic)
     DIR/tune/             Ray Tune experiments, one per launch
     DIR/trials/<id>/      trial working directories (logs, result.json)
@@ -40,9 +41,11 @@ class CampaignDir:
 
     def __init__(self, root: str | Path):
         self.root = Path(root).absolute()
+        repair = f", or set them aside with `spinenet-nas resume {self.root} --repair`, which moves them to "
         self.trials = JsonLines(self.root / "trials.jsonl", required=RECORD_KEYS,
-                                remedy=", or move it out of the file (its trial then runs again on resume)")
-        self.proposals = JsonLines(self.root / "proposals.jsonl", required=PROPOSAL_KEYS)
+                                remedy=f"{repair}trials.jsonl.quarantine and runs their trials again")
+        self.proposals = JsonLines(self.root / "proposals.jsonl", required=PROPOSAL_KEYS,
+                                   remedy=f"{repair}proposals.jsonl.quarantine and rebuilds what it can")
         self.launches = JsonLines(self.root / "launches.jsonl")
         self.campaign_file = self.root / "campaign.json"
         self.searcher_file = self.root / "searcher.msgpack"

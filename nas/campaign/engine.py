@@ -49,6 +49,8 @@ class Campaign:
         self._running_hash: dict[str, int] = {}
         self._hash: dict[int, str] = {}
         self.issued = 0  # proposal ids 0..issued-1 exist
+        self.lost = 0  # of those, ids whose proposal ``resume --repair`` set aside unfinished (not budgeted)
+        self.late: set[int] = set()  # sync mode, after a repair: trials fed back as they finish (batch gone)
         self.batch: list[int] = []  # sync mode: the current batch's proposal ids
         self.batch_index = -1
         self.batch_target = 0
@@ -72,7 +74,7 @@ class Campaign:
                 return None
             if self.queue:
                 proposal = self.queue.popleft()
-            elif self.issued >= search.num_trials:
+            elif self.proposed >= search.num_trials:
                 return None if self.waiting else FINISHED
             elif search.mode == "sync" and not self._batch_open():
                 return None
@@ -124,6 +126,11 @@ class Campaign:
         return self.num_records >= self.config.search.num_trials and not self.in_flight
 
     @property
+    def proposed(self) -> int:
+        """Proposals that count against ``search.num_trials``."""
+        return self.issued - self.lost
+
+    @property
     def running(self) -> int:
         return len(self.in_flight)
 
@@ -140,7 +147,7 @@ class Campaign:
         """Sync mode: whether the batch takes another proposal (starting one if needed)."""
         if not self.batch:
             self.batch_index += 1
-            self.batch_target = min(self.config.search.concurrency, self.config.search.num_trials - self.issued)
+            self.batch_target = min(self.config.search.concurrency, self.config.search.num_trials - self.proposed)
         return len(self.batch) < self.batch_target
 
     def _propose(self) -> Proposal:
@@ -175,7 +182,11 @@ class Campaign:
         self.dir.trials.append(record)  # durable before the searcher hears of it
         self._hash.pop(proposal.id, None)
         self.count(record)
-        if self.config.search.mode == "sync":
+        if proposal.id in self.late:
+            self.late.discard(proposal.id)
+            self._feed_back(record)
+            self.checkpoint()
+        elif self.config.search.mode == "sync":
             self.held[proposal.id] = record
             if len(self.batch) == self.batch_target and set(self.batch) <= set(self.held):
                 for trial_id in sorted(self.batch):

@@ -6,7 +6,8 @@ line (no newline, or not valid JSON): ``read`` skips it, and ``open`` for
 appending cuts it off first, so the next record starts on a line of its own.
 A complete line that is not UTF-8, not a JSON object, or lacks one of the
 file's ``required`` keys is damage no crash makes: ``read`` refuses the file,
-naming each such line and what is wrong with it.
+naming each such line and what is wrong with it; ``set_aside`` moves such
+lines to a quarantine file beside it (``resume --repair``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from nas.overrides import ConfigError
+from search_space.atomic_file import write_atomic
 
 
 class JsonLines:
@@ -36,25 +38,50 @@ class JsonLines:
           ConfigError: complete lines that are not UTF-8, not a JSON object or
             lack a required key, each named by its line number.
         """
-        if not self.path.exists():
-            return []
-        records, damaged = [], []
-        with open(self.path, "rb") as handle:
-            for number, line in enumerate(handle, start=1):
-                if not line.endswith(b"\n"):
-                    break  # torn by a crash mid-append; the next append cuts it off
-                if not line.strip():
-                    continue
-                record, problem = self._parse(line)
-                if problem is None:
-                    records.append(record)
-                else:
-                    damaged.append(f"line {number} {problem}")
+        lines = self._scan()
+        damaged = [f"line {number} {problem}" for number, _, _, problem in lines if problem is not None]
         if damaged:
             shown = "; ".join(damaged[:5]) + (f"; and {len(damaged) - 5} more" if len(damaged) > 5 else "")
             raise ConfigError(f"{self.path} is damaged: {shown}; restore those lines from a copy of the "
                               f"campaign{self.remedy}")
-        return records
+        return [record for _, _, record, _ in lines]
+
+    @property
+    def quarantine(self) -> Path:
+        """Where ``set_aside`` keeps damaged lines: ``<file>.quarantine`` beside the file."""
+        return self.path.with_name(self.path.name + ".quarantine")
+
+    def set_aside(self) -> list[tuple[int, str]]:
+        """Moves every damaged complete line, byte for byte, to ``quarantine``; returns (line, problem) of each.
+
+        The lines are appended to the quarantine and fsynced before the file is
+        rewritten without them (atomically), so a crash in between leaves a line
+        in both files, never in neither. Call it holding the campaign's lock.
+        """
+        lines = self._scan()
+        damaged = [(number, raw, problem) for number, raw, _, problem in lines if problem is not None]
+        if not damaged:
+            return []
+        self.close()
+        with open(self.quarantine, "ab") as handle:
+            handle.write(b"".join(raw for _, raw, _ in damaged))
+            handle.flush()
+            os.fsync(handle.fileno())
+        write_atomic(self.path, b"".join(raw for _, raw, _, problem in lines if problem is None))
+        return [(number, problem) for number, _, problem in damaged]
+
+    def _scan(self) -> list[tuple[int, bytes, dict[str, Any] | None, str | None]]:
+        """``(line number, raw line, record, problem)`` of each complete non-blank line; a problem or a record."""
+        if not self.path.exists():
+            return []
+        lines = []
+        with open(self.path, "rb") as handle:
+            for number, line in enumerate(handle, start=1):
+                if not line.endswith(b"\n"):
+                    break  # torn by a crash mid-append; the next append cuts it off
+                if line.strip():
+                    lines.append((number, line, *self._parse(line)))
+        return lines
 
     def _parse(self, line: bytes) -> tuple[dict[str, Any] | None, str | None]:
         """``(record, None)``, or ``(None, what is wrong with the line)``."""

@@ -24,6 +24,7 @@ from nas.campaign.export import export_top
 from nas.campaign.progress import ProgressLine, ScalarWriter
 from nas.campaign.records import versions
 from nas.campaign.recovery import replay
+from nas.campaign.repair import repair as repair_campaign
 from nas.campaign.trainable import TrialSettings
 from nas.overrides import ConfigError, parse_assignment
 from proxy_task.host_allocator import child_environment
@@ -50,10 +51,18 @@ def search(config: CampaignConfig, root: str | Path, address: str | None = None,
         _disconnect(ray_started)
 
 
-def resume(root: str | Path, overrides: Sequence[str] = (), address: str | None = None, command: str = "") -> int:
-    """Continues the campaign in ``root``; ``overrides`` may change its budget and machines only."""
+def resume(root: str | Path, overrides: Sequence[str] = (), address: str | None = None, command: str = "",
+           repair: bool = False) -> int:
+    """Continues the campaign in ``root``; ``overrides`` may change its budget and machines only.
+
+    ``repair``: first set damaged record lines aside (``nas.campaign.repair``) and say what was done.
+    """
     directory = CampaignDir(root)
     config = load_config(directory, overrides)
+    if repair:
+        directory.lock()
+        for note in repair_campaign(directory, sync=config.search.mode == "sync"):
+            print(f"repair: {note}", file=sys.stderr)
     directory.read_trials()  # damaged records stop the resume here, before Ray starts
     proposed = len(directory.read_proposals())
     if config.search.num_trials < proposed:
@@ -62,7 +71,7 @@ def resume(root: str | Path, overrides: Sequence[str] = (), address: str | None 
     directory.lock()
     ray_started = connect(address, config)
     try:
-        return _run(directory, config, address, command, overrides=list(overrides))
+        return _run(directory, config, address, command, overrides=list(overrides), repair=repair)
     finally:
         _disconnect(ray_started)
 
@@ -180,8 +189,10 @@ def open_campaign(directory: CampaignDir, config: CampaignConfig, observers=()) 
     return campaign
 
 
-def _run(directory: CampaignDir, config: CampaignConfig, address, command, overrides, observers=()) -> int:
-    launch = directory.record_launch(command, address=address, overrides=list(overrides))
+def _run(directory: CampaignDir, config: CampaignConfig, address, command, overrides, observers=(),
+         repair: bool = False) -> int:
+    details = {"repair": True} if repair else {}
+    launch = directory.record_launch(command, address=address, overrides=list(overrides), **details)
     progress = ProgressLine(config.output.progress_every_s)
     scalars = ScalarWriter(directory.tensorboard) if config.output.tensorboard else None
     campaign = open_campaign(directory, config, [o for o in (progress, scalars, *observers) if o is not None])

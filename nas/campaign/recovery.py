@@ -9,6 +9,11 @@ finished trial. The searcher heard of the finished trials in a fixed order
 the searcher's state is exactly the one the crashed driver had; the unfinished
 proposals are queued to run again under their own ids; no finished trial runs
 again.
+
+After ``resume --repair`` (``nas.campaign.repair``) two things may be missing:
+records of trials in sync batches that were already fed (those trials run
+again and are fed back late, as they finish) and proposals of trials that
+never finished (their ids are skipped, and not counted against the budget).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from typing import Any
 from controller import PENDING, Proposal, Trial
 from nas.campaign.engine import Campaign, failure_budget_message
 from nas.campaign.records import is_genuine_failure
+from nas.overrides import ConfigError
 from search_space.encoding import decode
 
 
@@ -25,13 +31,17 @@ def replay(campaign: Campaign) -> None:
     """Loads ``campaign.dir`` into ``campaign`` (its searcher fresh, its counters zero)."""
     records = {r["trial"]: r for r in campaign.dir.read_trials()}
     journal = {line["trial"]: line for line in campaign.dir.read_proposals()}
+    root = campaign.dir.root
     unknown = sorted(set(records) - set(journal))
     if unknown:
-        raise ValueError(f"trials.jsonl has trials {unknown[:5]} that proposals.jsonl never proposed")
+        raise ConfigError(f"{root}/trials.jsonl has trials {unknown[:5]} that {root}/proposals.jsonl lacks; "
+                          f"restore proposals.jsonl from a copy of the campaign, or rebuild those lines from the "
+                          f"records with `spinenet-nas resume {root} --repair`")
+    repaired = any(launch.get("repair") for launch in campaign.dir.launches.read())
     for record in records.values():  # file order: the order outcomes became known
         campaign.count(record)
     if campaign.config.search.mode == "sync":
-        fed, current = _sync_order(campaign, records, journal)
+        fed, current = _sync_order(campaign, records, journal, repaired)
     else:
         fed, current = list(records.values()), []
     unfinished = sorted(set(journal) - set(records))
@@ -40,6 +50,7 @@ def replay(campaign: Campaign) -> None:
                 for i in sorted(set(current) | set(unfinished))]
     campaign.searcher.recover(history)
     campaign.issued = max(journal, default=-1) + 1
+    campaign.lost = campaign.issued - len(journal)
     for trial_id in current:
         if trial_id in records:
             campaign.held[trial_id] = records[trial_id]
@@ -55,8 +66,12 @@ def replay(campaign: Campaign) -> None:
         campaign.stop_reason = failure_budget_message(campaign, failed[-1] if failed else None)
 
 
-def _sync_order(campaign: Campaign, records, journal) -> tuple[list[dict], list[int]]:
-    """Records of finished batches in (batch, id) order, and the ids of the open batch."""
+def _sync_order(campaign: Campaign, records, journal, repaired: bool) -> tuple[list[dict], list[int]]:
+    """Records of finished batches in (batch, id) order, and the ids of the open batch.
+
+    A closed batch (one proposed before the last) lacking records was damaged:
+    after a repair its unfinished trials are ``campaign.late``; before, an error.
+    """
     batches: dict[int, list[int]] = {}
     for trial_id, line in journal.items():
         batches.setdefault(int(line["batch"]), []).append(trial_id)
@@ -68,9 +83,16 @@ def _sync_order(campaign: Campaign, records, journal) -> tuple[list[dict], list[
         target = journal[members[0]]["batch_size"]  # as decided when the batch began
         done = all(m in records for m in members)
         if index < last and not done:
-            raise ValueError(f"sync batch {index} is unfinished but batch {last} was proposed after it")
+            missing = [m for m in members if m not in records]
+            if not repaired:
+                root = campaign.dir.root
+                raise ConfigError(f"{root}/trials.jsonl lacks the records of trials {missing} of sync batch {index}, "
+                                  f"but batch {last} was proposed after it, so they were removed; restore them from "
+                                  f"a copy of the campaign, or run those trials again with `spinenet-nas resume "
+                                  f"{root} --repair` (their rewards then reach the searcher late)")
+            campaign.late.update(missing)
         if index < last or (done and len(members) >= target):
-            fed += [records[m] for m in members]
+            fed += [records[m] for m in members if m in records]
         else:
             current = members
             campaign.batch_index, campaign.batch, campaign.batch_target = index, members, target
