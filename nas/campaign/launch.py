@@ -17,6 +17,7 @@ from typing import Sequence
 
 from controller import make_searcher
 from nas.campaign import config as config_lib
+from nas.campaign import ray_reaper
 from nas.campaign.config import CampaignConfig
 from nas.campaign.directory import CampaignDir
 from nas.campaign.engine import Campaign
@@ -31,6 +32,8 @@ from proxy_task.host_allocator import child_environment
 from search_space.spaces import get_space
 
 EXIT_OK, EXIT_STOPPED, EXIT_INTERRUPTED = 0, 1, 130
+
+_watchdog = None  # the ray_reaper of the local Ray cluster this process started, if any
 
 
 def search(config: CampaignConfig, root: str | Path, address: str | None = None, command: str = "",
@@ -48,7 +51,7 @@ def search(config: CampaignConfig, root: str | Path, address: str | None = None,
                           "versions": versions(), "command": command})
         return _run(directory, config, address, command, overrides=[], observers=observers)
     finally:
-        _disconnect(ray_started)
+        disconnect(ray_started)
 
 
 def resume(root: str | Path, overrides: Sequence[str] = (), address: str | None = None, command: str = "",
@@ -73,7 +76,7 @@ def resume(root: str | Path, overrides: Sequence[str] = (), address: str | None 
     try:
         return _run(directory, config, address, command, overrides=list(overrides), repair=repair)
     finally:
-        _disconnect(ray_started)
+        disconnect(ray_started)
 
 
 def load_config(directory: CampaignDir, overrides: Sequence[str] = ()) -> CampaignConfig:
@@ -94,20 +97,24 @@ def connect(address: str | None, config: CampaignConfig) -> bool:
     import ray
 
     child_environment()  # a bad SPINENET_NAS_ALLOCATOR / _JEMALLOC stops here, not in every trial
+    global _watchdog
     started = not ray.is_initialized()
     if started:
         check_reachable(address)
+        since = time.time()
         try:
             ray.init(address=address or "local", include_dashboard=False, log_to_driver=False,
                      logging_level="WARNING", configure_logging=True)
         except (ConnectionError, TimeoutError) as err:
             raise ConfigError(f"could not join the Ray cluster at {address!r}: {err}; start one with "
                               f"`ray start --head` or omit --address to run on this machine") from None
+        if address in (None, "local"):  # a cluster of our own: it must not outlive us
+            _watchdog = ray_reaper.start(since)
     try:
         _check_resources(config.trial_resources())
         check_dataset(config)
     except BaseException:
-        _disconnect(started)  # a refused campaign leaves no Ray behind
+        disconnect(started)  # a refused campaign leaves no Ray behind
         raise
     return started
 
@@ -171,11 +178,16 @@ def _check_resources(bundle: dict[str, float]) -> None:
         )
 
 
-def _disconnect(started: bool) -> None:
+def disconnect(started: bool) -> None:
+    """Leaves Ray if ``connect`` started it: a local cluster is shut down, and its watchdog sweeps what is left."""
     import ray
 
+    global _watchdog
     if started:
         ray.shutdown()
+    if started and _watchdog is not None:
+        ray_reaper.stop(_watchdog)
+        _watchdog = None
 
 
 def open_campaign(directory: CampaignDir, config: CampaignConfig, observers=()) -> Campaign:

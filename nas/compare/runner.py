@@ -63,10 +63,7 @@ def run_comparison(comparison: Comparison, root: str | Path, address: str | None
             return EXIT_INTERRUPTED
         table = write_report(root, comparison, architectures, notes, command)
     finally:
-        if started:
-            import ray
-
-            ray.shutdown()
+        launch.disconnect(started)
     print(table)
     print(f"report: {root / 'report.md'} (table: family.csv, plot: ap_vs_flops.png)")
     complete = len(architectures) == len(members(comparison.compare)) and _all_final_ok(root, comparison)
