@@ -74,7 +74,7 @@ class SearchConfig:
 
 @dataclasses.dataclass(frozen=True)
 class ResourcesConfig:
-    """What one trial holds on a Ray node.
+    """The machines: what one trial holds on a Ray node, and how long to wait for the cluster.
 
     Attributes:
       cpus: CPU cores.
@@ -84,12 +84,15 @@ class ResourcesConfig:
       gpu_memory_fraction: ``XLA_PYTHON_CLIENT_MEM_FRACTION`` of each trial;
         ``None``: ``0.9 * gpus`` for a fractional GPU (so trials sharing a GPU
         fit), JAX's default otherwise. Preallocation is always off on shared GPUs.
+      connect_timeout_s: how long the driver waits for the Ray cluster at
+        ``--address`` to answer before it gives up with a message.
     """
 
     cpus: float = 1.0
     gpus: float = 0.0
     custom: dict = dataclasses.field(default_factory=dict)
     gpu_memory_fraction: float | None = None
+    connect_timeout_s: float = 60.0
 
 
 @dataclasses.dataclass(frozen=True)

@@ -67,6 +67,8 @@ def _check_resources(resources: "ResourcesConfig") -> None:
     fraction = resources.gpu_memory_fraction
     if fraction is not None and not 0 < fraction <= 1:
         raise ConfigError(f"resources.gpu_memory_fraction={fraction}: use a fraction in (0, 1]")
+    if not resources.connect_timeout_s > 0:
+        raise ConfigError(f"resources.connect_timeout_s={resources.connect_timeout_s}: use a number of seconds > 0")
 
 
 def _check_trial(trial: "TrialConfig") -> None:

@@ -1,4 +1,4 @@
-"""Starting and resuming campaigns: connect to Ray, rebuild the state, run, finish.
+"""Starting and resuming campaigns: connect to Ray (``ray_connection``), rebuild the state, run, finish.
 
 ``search`` creates the campaign directory and runs; ``resume`` rebuilds the
 driver's state from the directory (``recovery.replay``) and runs the rest:
@@ -9,7 +9,6 @@ architectures, or by saying why the campaign stopped and how to go on.
 
 from __future__ import annotations
 
-import socket
 import sys
 import time
 from pathlib import Path
@@ -17,24 +16,20 @@ from typing import Sequence
 
 from controller import make_searcher
 from nas.campaign import config as config_lib
-from nas.campaign import ray_reaper
 from nas.campaign.config import CampaignConfig
 from nas.campaign.directory import CampaignDir
 from nas.campaign.engine import Campaign
 from nas.campaign.export import export_top
 from nas.campaign.progress import ProgressLine, ScalarWriter
 from nas.campaign.records import versions
+from nas.campaign.ray_connection import connect, disconnect
 from nas.campaign.recovery import replay
 from nas.campaign.repair import repair as repair_campaign
 from nas.campaign.trainable import TrialSettings
 from nas.overrides import ConfigError, parse_assignment
-from proxy_task.host_allocator import child_environment
 from search_space.spaces import get_space
 
 EXIT_OK, EXIT_STOPPED, EXIT_INTERRUPTED = 0, 1, 130
-
-_watchdog = None  # the ray_reaper of the local Ray cluster this process started, if any
-
 
 def search(config: CampaignConfig, root: str | Path, address: str | None = None, command: str = "",
            observers: Sequence = ()) -> int:
@@ -86,108 +81,6 @@ def load_config(directory: CampaignDir, overrides: Sequence[str] = ()) -> Campai
     earlier = [o for launch in directory.launches.read() for o in launch.get("overrides", [])]
     values.update(parse_assignment(assignment, example="search.num_trials=40") for assignment in [*earlier, *overrides])
     return config_lib.from_values(values)
-
-
-def connect(address: str | None, config: CampaignConfig) -> bool:
-    """Joins the Ray cluster at ``address`` (``auto``, ``ray://...``) or starts a local one.
-
-    Returns whether this call started Ray. Refuses trial resources no node has, and allocator
-    settings (``proxy_task.host_allocator``) the trials could not start with.
-    """
-    import ray
-
-    child_environment()  # a bad SPINENET_NAS_ALLOCATOR / _JEMALLOC stops here, not in every trial
-    global _watchdog
-    started = not ray.is_initialized()
-    if started:
-        check_reachable(address)
-        since = time.time()
-        try:
-            ray.init(address=address or "local", include_dashboard=False, log_to_driver=False,
-                     logging_level="WARNING", configure_logging=True)
-        except (ConnectionError, TimeoutError) as err:
-            raise ConfigError(f"could not join the Ray cluster at {address!r}: {err}; start one with "
-                              f"`ray start --head` or omit --address to run on this machine") from None
-        if address in (None, "local"):  # a cluster of our own: it must not outlive us
-            _watchdog = ray_reaper.start(since)
-    try:
-        _check_resources(config.trial_resources())
-        check_dataset(config)
-    except BaseException:
-        disconnect(started)  # a refused campaign leaves no Ray behind
-        raise
-    return started
-
-
-def check_dataset(config: CampaignConfig, timeout_s: float = 300.0) -> None:
-    """Refuses a proxy campaign whose dataset a trial could not read (COCO not prepared...).
-
-    The check runs as a Ray task with one trial's resources, so it looks where trials will
-    look (a worker node, in a cluster) and the driver never imports TensorFlow.
-    """
-    import ray
-
-    if config.trial.kind != "proxy" or config.proxy.data.dataset == "synthetic":
-        return  # every trial renders the synthetic dataset itself
-    resources = config.trial_resources()
-    task = ray.remote(_dataset_problem).options(
-        num_cpus=resources.pop("CPU"), num_gpus=resources.pop("GPU", 0.0), resources=resources or None)
-    problem = ray.get(task.remote(config.proxy.data), timeout=timeout_s)
-    if problem is not None:
-        raise ConfigError(f"preset={config.preset}: {problem}")
-
-
-def _dataset_problem(data_config) -> str | None:
-    """Why a trial could not read the dataset of ``data_config`` (None: it could)."""
-    from proxy_task.data import DatasetNotFoundError, check_prepared
-
-    try:
-        check_prepared(data_config)
-    except DatasetNotFoundError as err:
-        return str(err)
-    return None
-
-
-def check_reachable(address: str | None, timeout_s: float = 5.0) -> None:
-    """Refuses a ``HOST:PORT`` or ``ray://HOST:PORT`` address where nothing accepts a connection.
-
-    Ray itself retries an unreachable GCS for minutes, printing a warning every few seconds.
-    """
-    if not address or address in ("auto", "local") or ("://" in address and not address.startswith("ray://")):
-        return  # Ray finds these itself, or another scheme's provider does
-    host, _, port = address.removeprefix("ray://").rpartition(":")
-    host = host.strip("[]")  # an IPv6 literal
-    if not host or not port.isdigit():
-        raise ConfigError(f"--address {address!r}: use auto, HOST:PORT (e.g. 10.0.0.5:6379) or ray://HOST:PORT")
-    try:
-        socket.create_connection((host, int(port)), timeout=timeout_s).close()
-    except OSError as err:
-        raise ConfigError(f"could not join the Ray cluster at {address!r}: nothing answers there ({err}); start "
-                          f"one with `ray start --head` or omit --address to run on this machine") from None
-
-
-def _check_resources(bundle: dict[str, float]) -> None:
-    import ray
-
-    nodes = [n["Resources"] for n in ray.nodes() if n.get("Alive")]
-    if not any(all(node.get(k, 0.0) >= v for k, v in bundle.items()) for node in nodes):
-        raise ConfigError(
-            f"no node of the Ray cluster can hold one trial ({bundle}); nodes have "
-            f"{[{k: v for k, v in n.items() if k in ('CPU', 'GPU', 'TPU') or k in bundle} for n in nodes]}. "
-            f"Lower resources.* or join a larger cluster with --address"
-        )
-
-
-def disconnect(started: bool) -> None:
-    """Leaves Ray if ``connect`` started it: a local cluster is shut down, and its watchdog sweeps what is left."""
-    import ray
-
-    global _watchdog
-    if started:
-        ray.shutdown()
-    if started and _watchdog is not None:
-        ray_reaper.stop(_watchdog)
-        _watchdog = None
 
 
 def open_campaign(directory: CampaignDir, config: CampaignConfig, observers=()) -> Campaign:

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from search_space.atomic_file import write_atomic
-from nas.campaign import launch
+from nas.campaign import launch, ray_connection
 from nas.campaign.directory import CampaignDir
 from nas.campaign.export import top_records
 from nas.compare.config import Comparison
@@ -37,7 +37,7 @@ def run_comparison(comparison: Comparison, root: str | Path, address: str | None
     """Runs (or resumes) the comparison in ``root``; returns the exit status."""
     root = Path(root).absolute()
     _claim(root, comparison, command)
-    started = launch.connect(address, comparison.campaign)
+    started = ray_connection.connect(address, comparison.campaign)
     try:
         architectures, notes = {}, []
         for member in members(comparison.compare):
@@ -63,7 +63,7 @@ def run_comparison(comparison: Comparison, root: str | Path, address: str | None
             return EXIT_INTERRUPTED
         table = write_report(root, comparison, architectures, notes, command)
     finally:
-        launch.disconnect(started)
+        ray_connection.disconnect(started)
     print(table)
     print(f"report: {root / 'report.md'} (table: family.csv, plot: ap_vs_flops.png)")
     complete = len(architectures) == len(members(comparison.compare)) and _all_final_ok(root, comparison)

@@ -39,6 +39,8 @@ SEARCH_CONFIG = {
     "nothing at the address": (["--address", "127.0.0.1:1"],
                                "could not join the Ray cluster at '127.0.0.1:1': nothing answers there"),
     "address without a port": (["--address", "headnode"], "--address 'headnode': use auto, HOST:PORT"),
+    "connect timeout of zero": (["--set", "resources.connect_timeout_s=0"],
+                                "resources.connect_timeout_s=0.0: use a number of seconds > 0"),
     "NaN surrogate seconds": (["--set", "trial.surrogate_seconds=NaN"], "trial.surrogate_seconds=nan: not a finite number"),
     "NaN failure reward": (["--set", "search.failure_reward=NaN"], "search.failure_reward=nan: not a finite number"),
     "infinite learning rate": (["--set", "search.settings.learning_rate=Infinity"], "=inf: not a finite number"),
