@@ -152,8 +152,9 @@ def run_proxy(task: TrialTask) -> dict[str, Any]:
     (workdir / "task.pkl").write_bytes(pickle.dumps(task))
     # The child trains on jemalloc: XLA's per-step buffers then stay mapped (proxy_task.host_allocator).
     env = {**child_environment(os.environ), **dict(task.env), WORKER_PID: str(os.getpid())}
+    attempt = begin_attempt(workdir)
     with open(workdir / "trial.log", "ab") as log:
-        log.write(f"\n=== trial {task.trial}, attempt at {time.ctime()} ===\n".encode())
+        log.write(f"\n=== trial {task.trial}, attempt {attempt} at {time.ctime()} ===\n".encode())
         log.flush()
         child = subprocess.Popen(
             [sys.executable, "-m", "nas.campaign.trial_process", str(workdir)], stdout=log,
@@ -173,6 +174,21 @@ def run_proxy(task: TrialTask) -> dict[str, Any]:
     if "error" in result:
         raise ChildError(result["error"])
     return result["ok"]
+
+
+def begin_attempt(workdir: Path) -> int:
+    """Sets an earlier attempt's progress aside; returns this attempt's number (1, 2...).
+
+    A trial runs again after its driver was killed or its worker lost, from the
+    first step. Its steps go to a fresh ``progress.jsonl``; an earlier attempt's
+    become ``progress.attempt-K.jsonl`` (K = 1, 2...), so no file mixes two runs.
+    """
+    earlier = len(list(workdir.glob("progress.attempt-*.jsonl")))
+    current = workdir / "progress.jsonl"
+    if current.exists():
+        earlier += 1
+        current.rename(workdir / f"progress.attempt-{earlier}.jsonl")
+    return earlier + 1
 
 
 class ChildError(Exception):

@@ -24,6 +24,22 @@ def test_an_exception_in_the_child_is_recorded_with_its_traceback(tmp_path):
     assert (tmp_path / "trials" / "00003" / "trial.log").exists()
 
 
+def test_a_trial_run_again_keeps_each_attempts_progress_apart(tmp_path):
+    workdir = tmp_path / "trials" / "00003"
+    workdir.mkdir(parents=True)
+    killed = '{"step": 40, "loss": 1.5}\n'
+    (workdir / "progress.jsonl").write_text(killed)  # the attempt a kill -9 of the driver cut short
+    spec = spec_to_dict(SPINENET_49)
+    spec["blocks"][0]["parents"] = [0, 9]  # fails at once in the child, after opening progress.jsonl
+    for _ in range(2):
+        assert run_trial(_task(tmp_path, spec=spec))["cause"] == "error"
+    assert (workdir / "progress.attempt-1.jsonl").read_text() == killed
+    assert (workdir / "progress.attempt-2.jsonl").read_text() == ""
+    assert (workdir / "progress.jsonl").read_text() == ""
+    log = (workdir / "trial.log").read_text()
+    assert "=== trial 3, attempt 2 at" in log and "=== trial 3, attempt 3 at" in log
+
+
 def test_a_trial_past_its_time_limit_is_killed(tmp_path):
     start = time.monotonic()
     outcome = run_trial(_task(tmp_path, "trial.time_limit_s=2"))
