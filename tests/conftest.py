@@ -54,26 +54,13 @@ def jax_compilation_cache(tmp_path_factory):
 @pytest.fixture(scope="session")
 def finished_campaign(tmp_path_factory):
     """A real two-trial campaign of instant surrogate trials, run in-process (no Ray): copy it to damage it."""
-    from nas.campaign import config as campaign_config
-    from nas.campaign.directory import CampaignDir
-    from nas.campaign.engine import FINISHED
-    from nas.campaign.launch import open_campaign
-    from nas.campaign.trainable import TrialSettings
-    from nas.campaign.trial import run_trial
-    from search_space.serialization import spec_to_dict
+    from campaign_helpers import drive, new_campaign, surrogate_config
 
     root = tmp_path_factory.mktemp("finished") / "campaign"
-    config = campaign_config.resolve(["trial.kind=surrogate", "search.space=r0-sp53", "search.num_trials=2",
-                                      "search.searcher=random", "output.tensorboard=false"])
-    directory = CampaignDir(root)
-    directory.create({"config": campaign_config.to_dict(config), "space": config.search.space,
-                      "searcher": config.search.searcher})
-    campaign = open_campaign(directory, config)
-    settings = TrialSettings.from_config(config, str(root / "trials"))
-    while (proposal := campaign.next_proposal()) not in (None, FINISHED):
-        campaign.complete(proposal.id, run_trial(settings.task(proposal.id, spec_to_dict(proposal.spec))))
-    directory.close()
-    assert len(directory.trials.read()) == 2
+    campaign = new_campaign(root, surrogate_config("search.num_trials=2", "search.searcher=random"))
+    drive(campaign)  # trials finish in proposal order: trials.jsonl holds trial 0, then trial 1
+    campaign.dir.close()
+    assert len(campaign.dir.trials.read()) == 2
     return root
 
 

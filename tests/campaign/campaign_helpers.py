@@ -33,8 +33,8 @@ def new_campaign(root: Path, config):
     return open_campaign(directory, config)
 
 
-def drive(campaign, rng: np.random.Generator, stop_after: int | None = None) -> int:
-    """Runs surrogate trials in-process, finishing a random running one each step.
+def drive(campaign, rng: np.random.Generator | None = None, stop_after: int | None = None) -> int:
+    """Runs surrogate trials in-process, finishing a random running one each step (the oldest without ``rng``).
 
     Returns the number of trials completed; stops early after ``stop_after``.
     """
@@ -47,7 +47,7 @@ def drive(campaign, rng: np.random.Generator, stop_after: int | None = None) -> 
             proposal = campaign.next_proposal()
         if not running:
             return completed
-        done = running.pop(int(rng.integers(len(running))))
+        done = running.pop(0 if rng is None else int(rng.integers(len(running))))
         campaign.complete(done.id, run_trial(settings.task(done.id, spec_to_dict(done.spec))))
         completed += 1
         if stop_after is not None and completed >= stop_after:

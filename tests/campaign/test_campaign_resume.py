@@ -86,3 +86,23 @@ def test_kill_9_and_ctrl_c_then_resume_equal_an_uninterrupted_campaign(tmp_path)
     resumed.load(root / "searcher.msgpack")
     assert_same_state(resumed, reference.searcher)
     assert len(CampaignDir(root).launches.read()) == 3
+
+
+@pytest.mark.slow
+def test_ctrl_c_under_task_dispatch_stops_cleanly_then_resume_finishes(tmp_path):
+    """Ctrl-C as a terminal sends it (to the driver's whole process group) under ``trial.dispatch=tasks``."""
+    root = tmp_path / "campaign"
+    settings = [*SURROGATE, "search.num_trials=30", "search.concurrency=2", "search.mode=async",
+                "trial.dispatch=tasks", "trial.surrogate_seconds=0.2"]
+    driver = subprocess.Popen([sys.executable, "-m", "nas.cli", "search", "--dir", str(root),
+                               *[f"--set={s}" for s in settings]], cwd=REPO, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    _wait_for_records(root, 3, driver)
+    os.killpg(driver.pid, signal.SIGINT)
+    output, _ = driver.communicate(timeout=60)
+    assert driver.returncode == 130, output
+    assert "campaign interrupted with" in output and f"spinenet-nas resume {root}" in output
+
+    finished = cli("resume", str(root), timeout=240)
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    assert sorted(r["trial"] for r in CampaignDir(root).trials.read()) == list(range(30))  # each once
