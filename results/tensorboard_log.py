@@ -1,21 +1,20 @@
-"""Scalars to TensorBoard event files, e.g. a campaign's reward per trial.
+"""Scalars to TensorBoard event files, e.g. a campaign's reward per trial, without TensorFlow.
 
-TensorFlow is imported when a log is opened, not when this module is: it
-takes seconds and most users of ``results`` never need it.
-
-NOTE: ``tf.summary.scalar`` is implemented by the ``tensorboard`` package,
-which TensorFlow 2.21 no longer installs. ``tf.summary.write`` is in
-TensorFlow itself; with the scalars plugin's metadata it writes exactly the
-summary ``tf.summary.scalar`` writes (a float32 scalar tensor tagged for the
-'scalars' plugin), so TensorBoard shows it as a scalar chart.
+The campaign driver writes these, and it must not load TensorFlow: TF adds
+seconds and hundreds of MB to the driver, and a Ctrl-C that arrived inside
+one of its calls once crashed the driver with a segmentation fault. The
+events are written with ``tensorboardX`` (Ray Tune's own TensorBoard logger,
+installed with ``ray[tune]``; it needs only protobuf and NumPy) as
+``simple_value`` scalars, which TensorBoard's scalar dashboard reads. Its
+synchronous ``EventsWriter`` is used, not its ``SummaryWriter``: that one
+queues events to a writer thread, so a flushed write could still be unseen.
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Mapping
-
-SCALARS_PLUGIN = "scalars"
 
 
 class ScalarLog:
@@ -30,14 +29,11 @@ class ScalarLog:
     """
 
     def __init__(self, logdir: str | Path):
-        import tensorflow as tf  # lazy: see the module docstring
+        from tensorboardX.event_file_writer import EventsWriter
 
-        self._tf = tf
         self.logdir = Path(logdir)
-        self._writer = tf.summary.create_file_writer(str(self.logdir))
-        self._metadata = tf.compat.v1.SummaryMetadata(
-            plugin_data=tf.compat.v1.SummaryMetadata.PluginData(plugin_name=SCALARS_PLUGIN)
-        )
+        self.logdir.mkdir(parents=True, exist_ok=True)
+        self._writer = EventsWriter(str(self.logdir / "events"))
 
     def write(self, step: int, scalars: Mapping[str, float | None]) -> None:
         """Writes each ``tag: value`` at ``step``; None values are skipped (e.g. a failed trial's reward).
@@ -45,17 +41,16 @@ class ScalarLog:
         Raises:
           ValueError: if a value is not a number; the message names the tag.
         """
-        tf = self._tf
-        with self._writer.as_default():
-            for tag, value in scalars.items():
-                if value is None:
-                    continue
-                tensor = tf.constant(_as_float(tag, value), dtype=tf.float32)
-                tf.summary.write(tag, tensor, step=int(step), metadata=self._metadata)
+        from tensorboardX.proto.event_pb2 import Event
+        from tensorboardX.summary import scalar
+
+        values = {tag: _as_float(tag, value) for tag, value in scalars.items() if value is not None}
+        for tag, value in values.items():
+            self._writer.write_event(Event(wall_time=time.time(), step=int(step), summary=scalar(tag, value)))
         self._writer.flush()
 
     def close(self) -> None:
-        """Flushes and closes the event file; later writes are an error."""
+        """Flushes and closes the event file."""
         self._writer.close()
 
     def __enter__(self) -> "ScalarLog":

@@ -1,23 +1,24 @@
-"""ScalarLog writes TensorBoard scalar events that read back with their values."""
+"""ScalarLog writes TensorBoard scalar events, without TensorFlow, that TensorBoard reads back with their values."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
-from results.tensorboard_log import SCALARS_PLUGIN, ScalarLog
+from results.tensorboard_log import ScalarLog
 
-tf = pytest.importorskip("tensorflow")
+event_accumulator = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
 
 
-def read_scalars(logdir) -> list[tuple[int, str, float, str]]:
-    rows = []
-    for path in sorted(logdir.glob("events.out.tfevents.*")):
-        for raw in tf.data.TFRecordDataset(str(path)):
-            event = tf.compat.v1.Event.FromString(raw.numpy())
-            for value in event.summary.value:
-                scalar = float(tf.make_ndarray(value.tensor))
-                rows.append((event.step, value.tag, scalar, value.metadata.plugin_data.plugin_name))
-    return rows
+def read_scalars(logdir) -> list[tuple[int, str, float]]:
+    """(step, tag, value) of every scalar, as TensorBoard's scalar dashboard loads them."""
+    accumulator = event_accumulator.EventAccumulator(str(logdir))
+    accumulator.Reload()
+    rows = [(event.step, tag, event.value) for tag in accumulator.Tags()["scalars"]
+            for event in accumulator.Scalars(tag)]
+    return sorted(rows)
 
 
 def test_scalars_read_back(tmp_path):
@@ -25,19 +26,42 @@ def test_scalars_read_back(tmp_path):
         log.write(0, {"reward": 0.125, "best_reward": 0.125})
         log.write(1, {"reward": None, "best_reward": 0.125})  # a failed trial: no reward
         log.write(2, {"reward": 0.25, "best_reward": 0.25})
-    rows = read_scalars(tmp_path / "tb")
-    assert [(step, tag, value) for step, tag, value, _ in rows] == [
-        (0, "reward", 0.125), (0, "best_reward", 0.125),
+    assert read_scalars(tmp_path / "tb") == [
+        (0, "best_reward", 0.125), (0, "reward", 0.125),
         (1, "best_reward", 0.125),
-        (2, "reward", 0.25), (2, "best_reward", 0.25),
+        (2, "best_reward", 0.25), (2, "reward", 0.25),
     ]
-    assert {plugin for *_, plugin in rows} == {SCALARS_PLUGIN}
 
 
 def test_write_is_visible_before_close_and_refuses_non_numbers(tmp_path):
     log = ScalarLog(tmp_path)
     log.write(3, {"device_hours": 1.5})
-    assert read_scalars(tmp_path) == [(3, "device_hours", 1.5, SCALARS_PLUGIN)]
+    assert read_scalars(tmp_path) == [(3, "device_hours", 1.5)]
     with pytest.raises(ValueError, match="scalar 'status'.*'ok'"):
         log.write(4, {"status": "ok"})
     log.close()
+
+
+def test_writing_scalars_loads_no_tensorflow(tmp_path):
+    script = ("import sys\nfrom results.tensorboard_log import ScalarLog\n"
+              f"with ScalarLog({str(tmp_path)!r}) as log:\n    log.write(0, {{'reward': 0.5}})\n"
+              "print(sorted(m for m in sys.modules if m.split('.')[0] == 'tensorflow'))\n")
+    loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"
+
+
+def test_a_campaign_driver_with_tensorboard_loads_no_tensorflow(tmp_path):
+    """A whole surrogate campaign (TensorBoard on, the default) in one driver process, and a proxy config's trial setup."""
+    script = f"""
+import sys
+from nas.campaign import config as campaign_config
+from nas.campaign.trainable import TrialSettings
+from nas.cli import main
+status = main(["search", "--dir", {str(tmp_path / 'campaign')!r}, "--set", "trial.kind=surrogate",
+               "--set", "search.space=r0-sp53", "--set", "search.num_trials=2", "--set", "trial.dispatch=tasks"])
+TrialSettings.from_config(campaign_config.resolve(["trial.kind=proxy"]), "unused").task(0, {{}})
+print(status, sorted(m for m in sys.modules if m.split(".")[0] in ("tensorflow", "tensorflow_datasets")))
+"""
+    driver = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert driver.stdout.splitlines()[-1] == "0 []", driver.stdout + driver.stderr
+    assert list((tmp_path / "campaign" / "tensorboard").glob("events.out.tfevents.*"))
