@@ -24,12 +24,14 @@ from nas.campaign.progress import ProgressLine, ScalarWriter
 from nas.campaign.records import versions
 from nas.campaign.ray_connection import connect, disconnect
 from nas.campaign.recovery import replay
+from nas.campaign.stop_signals import StopSignals
 from nas.campaign.repair import repair as repair_campaign
 from nas.campaign.trainable import TrialSettings
 from nas.overrides import ConfigError, parse_assignment
 from search_space.spaces import get_space
 
 EXIT_OK, EXIT_STOPPED, EXIT_INTERRUPTED = 0, 1, 130
+INTERRUPTED = (EXIT_INTERRUPTED, 143)  # SIGINT, SIGTERM (nas.campaign.stop_signals)
 
 def search(config: CampaignConfig, root: str | Path, address: str | None = None, command: str = "",
            observers: Sequence = ()) -> int:
@@ -102,30 +104,43 @@ def _run(directory: CampaignDir, config: CampaignConfig, address, command, overr
     scalars = ScalarWriter(directory.tensorboard) if config.output.tensorboard else None
     campaign = open_campaign(directory, config, [o for o in (progress, scalars, *observers) if o is not None])
     print(_header(campaign, launch), flush=True)
-    progress.tick(campaign, force=True)
-    settings = TrialSettings.from_config(config, str(directory.root / "trials"))
-    interrupted = False
+    with StopSignals(farewell=f"The records are consistent; go on with: spinenet-nas resume {directory.root}") as stop:
+        if stop.ignored_at_start:
+            print("note: this driver was started with SIGINT ignored (in the background by a shell, `cmd &`), so "
+                  "Ctrl-C cannot stop it: stop it with `kill -TERM <pid>`, or start it with `setsid` or a process "
+                  "manager", file=sys.stderr, flush=True)
+        progress.tick(campaign, force=True)
+        try:
+            interrupted = _dispatch(campaign, config, launch, progress, stop)
+        finally:
+            if scalars is not None:
+                scalars.close()
+        progress.tick(campaign, force=True)
+        if campaign.error is not None:  # not a user error (exit 2): a traceback, and the way on
+            raise RuntimeError(f"the campaign driver failed; {directory.root} is consistent: fix the cause, "
+                               f"then `spinenet-nas resume {directory.root}`") from campaign.error
+        return _finish(campaign, interrupted, stop)
+
+
+def _dispatch(campaign: Campaign, config: CampaignConfig, launch: int, progress: ProgressLine,
+              stop: StopSignals) -> bool:
+    """Runs the trials; returns whether a KeyboardInterrupt ended them. Always leaves the state written."""
+    settings = TrialSettings.from_config(config, str(campaign.dir.root / "trials"))
     try:
         if config.trial.dispatch == "tasks":
             from nas.campaign.task_runner import run_with_tasks
 
-            run_with_tasks(campaign, settings, progress)
+            run_with_tasks(campaign, settings, progress, stop)
         else:
             from nas.campaign.tune_runner import run_with_tune
 
-            run_with_tune(campaign, settings, f"launch-{launch:03d}", progress)
-    except KeyboardInterrupt:
-        interrupted = True
+            run_with_tune(campaign, settings, f"launch-{launch:03d}", progress, stop)
+    except KeyboardInterrupt:  # where StopSignals could not take the signal (off the main thread)
+        return True
     finally:
         campaign.checkpoint(force=True)
-        if scalars is not None:
-            scalars.close()
-        directory.close()
-    progress.tick(campaign, force=True)
-    if campaign.error is not None:  # not a user error (exit 2): a traceback, and the way on
-        raise RuntimeError(f"the campaign driver failed; {directory.root} is consistent: fix the cause, "
-                           f"then `spinenet-nas resume {directory.root}`") from campaign.error
-    return _finish(campaign, interrupted)
+        campaign.dir.close()
+    return False
 
 
 def _header(campaign: Campaign, launch: int) -> str:
@@ -139,16 +154,16 @@ def _header(campaign: Campaign, launch: int) -> str:
             f"{len(campaign.queue)} unfinished to run again")
 
 
-def _finish(campaign: Campaign, interrupted: bool) -> int:
+def _finish(campaign: Campaign, interrupted: bool, stop: StopSignals) -> int:
     root = campaign.dir.root
     if campaign.stop_reason is not None:
         print(f"campaign stopped: {campaign.stop_reason}", file=sys.stderr)
         return EXIT_STOPPED
     if not campaign.finished:
+        cause = stop.name if stop.requested else "Ctrl-C" if interrupted else "Ray Tune stopped"
         print(f"campaign interrupted with {campaign.num_records}/{campaign.config.search.num_trials} trials done "
-              f"({'Ctrl-C' if interrupted else 'Ray Tune stopped'}); unfinished trials run again with: "
-              f"spinenet-nas resume {root}", file=sys.stderr)
-        return EXIT_INTERRUPTED
+              f"({cause}); unfinished trials run again with: spinenet-nas resume {root}", file=sys.stderr)
+        return stop.exit_status if stop.requested else EXIT_INTERRUPTED
     records = campaign.dir.read_trials()
     written, notes = export_top(records, root / "export", campaign.config.search.space,
                                 k=campaign.config.output.export_top_k)

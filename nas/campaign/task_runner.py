@@ -16,6 +16,7 @@ from ray.exceptions import RayError, RayTaskError
 from nas.campaign.config import CampaignConfig
 from nas.campaign.engine import FINISHED, Campaign
 from nas.campaign.progress import ProgressLine
+from nas.campaign.stop_signals import POLL_S, StopSignals
 from nas.campaign.trainable import TrialSettings
 from nas.campaign.trial import run_trial
 from search_space.serialization import spec_to_dict
@@ -30,27 +31,39 @@ def remote_trial(config: CampaignConfig) -> ray.remote_function.RemoteFunction:
     )
 
 
-def run_with_tasks(campaign: Campaign, settings: TrialSettings, progress: ProgressLine) -> None:
-    """Runs trials until the campaign is done or stopped; Ctrl-C cancels the running ones."""
+def run_with_tasks(campaign: Campaign, settings: TrialSettings, progress: ProgressLine,
+                   stop: StopSignals | None = None) -> None:
+    """Runs trials until the campaign is done or stopped, or ``stop`` is requested (then cancels the running ones)."""
     remote = remote_trial(campaign.config)
     running: dict[ray.ObjectRef, int] = {}
+    wait_s = min(campaign.config.output.progress_every_s, POLL_S)
+    requested = (lambda: stop.requested) if stop is not None else (lambda: False)
     try:
-        while True:
+        while not requested():
             proposal = campaign.next_proposal()
             while proposal is not None and proposal != FINISHED:
                 running[remote.remote(settings.task(proposal.id, spec_to_dict(proposal.spec)))] = proposal.id
+                if requested():
+                    break
                 proposal = campaign.next_proposal()
             if not running:
                 return
-            done, _ = ray.wait(list(running), num_returns=1, timeout=campaign.config.output.progress_every_s)
+            done, _ = ray.wait(list(running), num_returns=1, timeout=wait_s)
             for ref in done:
                 _collect(campaign, running.pop(ref), ref)
             progress.tick(campaign)
-    except KeyboardInterrupt:
-        for ref, trial_id in running.items():
-            ray.cancel(ref, force=True)
-            campaign.abandon(trial_id)
+    except KeyboardInterrupt:  # off the main thread, where StopSignals cannot catch the signal
+        _cancel(campaign, running)
         raise
+    _cancel(campaign, running)
+
+
+def _cancel(campaign: Campaign, running: dict[ray.ObjectRef, int]) -> None:
+    """Stops the running trials (their workers are killed); they stay pending and run again on resume."""
+    for ref, trial_id in running.items():
+        ray.cancel(ref, force=True)
+        campaign.abandon(trial_id)
+    running.clear()
 
 
 def _collect(campaign: Campaign, trial_id: int, ref: ray.ObjectRef) -> None:

@@ -20,6 +20,7 @@ from ray.tune.execution.placement_groups import PlacementGroupFactory
 
 from nas.campaign.engine import Campaign
 from nas.campaign.progress import ProgressLine
+from nas.campaign.stop_signals import StopSignals
 from nas.campaign.trainable import TrialSettings, campaign_trainable
 from nas.campaign.tune_searcher import CampaignSearcher
 
@@ -40,12 +41,31 @@ class _Progress(tune.Callback):
         return {**self.__dict__, "campaign": None, "progress": None}
 
 
-def run_with_tune(campaign: Campaign, settings: TrialSettings, launch: str, progress: ProgressLine) -> None:
-    """Runs trials until the campaign is done, stopped, or interrupted (Ctrl-C)."""
+class _StopOnSignal(tune.Stopper):
+    """Ends the experiment (stopping its trials) once SIGINT or SIGTERM asked the driver to stop."""
+
+    def __init__(self, stop: StopSignals | None):
+        self.stop = stop
+
+    def __call__(self, trial_id, result) -> bool:
+        return False
+
+    def stop_all(self) -> bool:
+        return self.stop is not None and self.stop.requested
+
+    def __getstate__(self):
+        return {"stop": None}  # Tune pickles its run config; the live flag stays out
+
+
+def run_with_tune(campaign: Campaign, settings: TrialSettings, launch: str, progress: ProgressLine,
+                  stop: StopSignals | None = None) -> None:
+    """Runs trials until the campaign is done or stopped, or ``stop`` is requested."""
     config = campaign.config
     # The legacy output engine honours verbose=0; the new one prints a header
     # and paths anyway, which would interleave with the campaign's own lines.
     os.environ["RAY_AIR_NEW_OUTPUT"] = "0"
+    # SIGINT takes the driver's one stop path (nas.campaign.stop_signals), through _StopOnSignal.
+    os.environ["TUNE_DISABLE_SIGINT_HANDLER"] = "1"
     trainable = tune.with_resources(
         tune.with_parameters(campaign_trainable, settings=settings),
         PlacementGroupFactory([config.trial_resources()]),
@@ -69,6 +89,7 @@ def run_with_tune(campaign: Campaign, settings: TrialSettings, launch: str, prog
             # so every error Tune sees is a lost worker or node: retry it.
             failure_config=tune.FailureConfig(max_failures=config.trial.infra_retries),
             verbose=0,
+            stop=_StopOnSignal(stop),
             callbacks=[_Progress(campaign, progress)],
         ),
     )

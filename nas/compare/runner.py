@@ -100,7 +100,7 @@ def _architecture(member: Member, comparison: Comparison, root: Path, address, c
         status = launch.resume(campaign_root, [budget], address=address, command=command)
     else:
         status = launch.search(comparison.campaign_for(member.key), campaign_root, address, command=command)
-    if status == launch.EXIT_INTERRUPTED:
+    if status in launch.INTERRUPTED:
         notes.append(f"interrupted during the campaign of {member.name}")
         return None
     best = top_records(CampaignDir(campaign_root).read_trials(), 1)

@@ -88,20 +88,30 @@ def test_kill_9_and_ctrl_c_then_resume_equal_an_uninterrupted_campaign(tmp_path)
     assert len(CampaignDir(root).launches.read()) == 3
 
 
+STOPS = {
+    # Ctrl-C as a terminal sends it: to the driver's whole process group (Ray's head blocks SIGINT).
+    "Ctrl-C, tasks": ("tasks", signal.SIGINT, os.killpg, 130, "SIGINT (Ctrl-C)"),
+    "Ctrl-C, tune": ("tune", signal.SIGINT, os.killpg, 130, "SIGINT (Ctrl-C)"),
+    # SIGTERM as Kubernetes sends it (to the driver) and as Slurm does (to every process: Ray's head dies too).
+    "SIGTERM to the driver, tune": ("tune", signal.SIGTERM, os.kill, 143, "SIGTERM"),
+    "SIGTERM to the group, tasks": ("tasks", signal.SIGTERM, os.killpg, 143, "SIGTERM"),
+}
+
+
 @pytest.mark.slow
-def test_ctrl_c_under_task_dispatch_stops_cleanly_then_resume_finishes(tmp_path):
-    """Ctrl-C as a terminal sends it (to the driver's whole process group) under ``trial.dispatch=tasks``."""
+@pytest.mark.parametrize("dispatch, number, send, status, name", STOPS.values(), ids=STOPS.keys())
+def test_a_signal_stops_cleanly_then_resume_finishes(tmp_path, dispatch, number, send, status, name):
     root = tmp_path / "campaign"
     settings = [*SURROGATE, "search.num_trials=30", "search.concurrency=2", "search.mode=async",
-                "trial.dispatch=tasks", "trial.surrogate_seconds=0.2"]
+                f"trial.dispatch={dispatch}", "trial.surrogate_seconds=0.2"]
     driver = subprocess.Popen([sys.executable, "-m", "nas.cli", "search", "--dir", str(root),
                                *[f"--set={s}" for s in settings]], cwd=REPO, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
     _wait_for_records(root, 3, driver)
-    os.killpg(driver.pid, signal.SIGINT)
+    send(driver.pid, number)
     output, _ = driver.communicate(timeout=60)
-    assert driver.returncode == 130, output
-    assert "campaign interrupted with" in output and f"spinenet-nas resume {root}" in output
+    assert driver.returncode == status, output
+    assert f"trials done ({name}); unfinished trials run again with: spinenet-nas resume {root}" in output
 
     finished = cli("resume", str(root), timeout=240)
     assert finished.returncode == 0, finished.stdout + finished.stderr

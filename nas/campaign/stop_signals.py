@@ -1,0 +1,103 @@
+"""SIGINT and SIGTERM: one way to stop a campaign driver, whichever arrives.
+
+Clusters stop jobs with SIGTERM (preemption, Slurm and Kubernetes limits),
+people with Ctrl-C (SIGINT). While a campaign runs, both only set a flag:
+Python raises a signal's exception between any two bytecodes, so a
+``KeyboardInterrupt`` can land inside a ``__del__`` or a library callback,
+where it is swallowed ("Exception ignored in ...") and the driver runs on, or
+leave a half-done step behind. The dispatch loops check the flag between
+steps (at least every ``POLL_S``), then stop the running trials; the launcher
+records the state, prints the resume command and exits ``128 + signal``: 130
+for SIGINT, 143 for SIGTERM.
+
+A second signal during that stop ends the driver at once (``os._exit``) with
+the same status, and so does a stop still unfinished after ``grace_s``: a
+SIGTERM sent to the whole process group (Slurm sends it to every process of
+a job) also ends the local Ray cluster's head, which ignores SIGINT but not
+SIGTERM, and Ray Tune then waits for ever on trial actors that are gone. Every
+record is an fsynced line or an atomically replaced file, so the most an
+abrupt end leaves is a torn last line, which the next ``resume`` cuts off; a
+local Ray cluster is taken down by its watchdog (``ray_reaper``).
+
+A process started in the background by a non-interactive shell (``cmd &``)
+begins with SIGINT ignored; it stays ignored (so a terminal's Ctrl-C for the
+foreground job does not reach it) and ``ignored_at_start`` says so, for the
+driver to tell the user to stop it with SIGTERM.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+
+POLL_S = 0.5
+GRACE_S = 20.0
+NAMES = {signal.SIGINT: "SIGINT (Ctrl-C)", signal.SIGTERM: "SIGTERM"}
+
+
+class StopSignals:
+    """A context in which SIGINT and SIGTERM ask for a stop instead of raising.
+
+    Outside the main thread (where Python cannot handle signals) it changes
+    nothing, and ``requested`` stays false.
+    """
+
+    def __init__(self, farewell: str = "", grace_s: float = GRACE_S):
+        """``farewell``: printed when the driver must end itself (a stop past ``grace_s``)."""
+        self.received: int | None = None
+        self.ignored_at_start = signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+        self.farewell = farewell
+        self.grace_s = grace_s
+        self._previous: dict[int, object] = {}
+        self._closed = False
+
+    @property
+    def requested(self) -> bool:
+        return self.received is not None
+
+    @property
+    def exit_status(self) -> int:
+        """The shell's convention for a process ended by the signal: 128 + its number."""
+        return 128 + int(self.received) if self.received is not None else 0
+
+    @property
+    def name(self) -> str:
+        return NAMES.get(self.received, f"signal {self.received}")
+
+    def __enter__(self) -> "StopSignals":
+        if threading.current_thread() is threading.main_thread():
+            for number in (signal.SIGINT, signal.SIGTERM):
+                if number == signal.SIGINT and self.ignored_at_start:
+                    continue
+                self._previous[number] = signal.signal(number, self._handle)
+            threading.Thread(target=self._end_overdue_stop, name="stop-grace", daemon=True).start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._closed = True
+        for number, handler in self._previous.items():
+            signal.signal(number, handler)
+        self._previous.clear()
+
+    def _end_overdue_stop(self) -> None:
+        """Ends the process once a requested stop has taken ``grace_s`` (the handler itself starts no thread)."""
+        asked_at = None
+        while not self._closed:
+            time.sleep(0.2)
+            if self.received is None:
+                continue
+            asked_at = asked_at or time.monotonic()
+            if time.monotonic() - asked_at > self.grace_s and not self._closed:
+                sys.stderr.write(f"stopping took over {self.grace_s:g} s (was the Ray cluster stopped too?): "
+                                 f"ending now. {self.farewell}\n")
+                sys.stderr.flush()
+                os._exit(self.exit_status)
+
+    def _handle(self, number: int, frame) -> None:
+        # Only a flag: no printing (a write may be in progress on the same stream) and no raising.
+        if self.received is not None:
+            os._exit(128 + int(self.received))
+        self.received = number
