@@ -22,7 +22,7 @@ from nas.campaign.engine import Campaign
 from nas.campaign.export import export_top
 from nas.campaign.progress import ProgressLine, ScalarWriter
 from nas.campaign.records import versions
-from nas.campaign.ray_connection import connect, disconnect
+from nas.campaign.ray_connection import connect, disconnect, local_head_gone
 from nas.campaign.recovery import replay
 from nas.campaign.stop_signals import StopSignals
 from nas.campaign.repair import repair as repair_campaign
@@ -104,7 +104,9 @@ def _run(directory: CampaignDir, config: CampaignConfig, address, command, overr
     scalars = ScalarWriter(directory.tensorboard) if config.output.tensorboard else None
     campaign = open_campaign(directory, config, [o for o in (progress, scalars, *observers) if o is not None])
     print(_header(campaign, launch), flush=True)
-    with StopSignals(farewell=f"The records are consistent; go on with: spinenet-nas resume {directory.root}") as stop:
+    farewell = (f"The records are consistent; unfinished trials run again with: "
+                f"spinenet-nas resume {directory.root}")
+    with StopSignals(farewell=farewell, hopeless=local_head_gone) as stop:
         if stop.ignored_at_start:
             print("note: this driver was started with SIGINT ignored (in the background by a shell, `cmd &`), so "
                   "Ctrl-C cannot stop it: stop it with `kill -TERM <pid>`, or start it with `setsid` or a process "

@@ -166,6 +166,22 @@ def _check_resources(bundle: dict[str, float]) -> None:
         )
 
 
+def local_head_gone() -> bool:
+    """Whether the local Ray cluster this process started has lost its GCS or raylet (e.g. to a SIGTERM)."""
+    if _watchdog is None:
+        return False
+    import psutil
+
+    alive = set()
+    for child in psutil.Process().children():
+        try:
+            if child.status() != psutil.STATUS_ZOMBIE:
+                alive.add(child.name())
+        except psutil.NoSuchProcess:
+            continue
+    return not {"gcs_server", "raylet"} <= alive
+
+
 def disconnect(started: bool) -> None:
     """Leaves Ray if ``connect`` started it: a local cluster is shut down, and its watchdog sweeps what is left."""
     import ray

@@ -11,10 +11,11 @@ records the state, prints the resume command and exits ``128 + signal``: 130
 for SIGINT, 143 for SIGTERM.
 
 A second signal during that stop ends the driver at once (``os._exit``) with
-the same status, and so does a stop still unfinished after ``grace_s``: a
-SIGTERM sent to the whole process group (Slurm sends it to every process of
-a job) also ends the local Ray cluster's head, which ignores SIGINT but not
-SIGTERM, and Ray Tune then waits for ever on trial actors that are gone. Every
+the same status, and so does a stop still unfinished after ``grace_s``, or
+after a second once ``hopeless()`` says it cannot finish: a SIGTERM sent to
+the whole process group (Slurm sends it to every process of a job) also ends
+the local Ray cluster's head, which blocks SIGINT but not SIGTERM, and Ray
+Tune then waits for ever on trial actors that are gone. Every
 record is an fsynced line or an atomically replaced file, so the most an
 abrupt end leaves is a torn last line, which the next ``resume`` cuts off; a
 local Ray cluster is taken down by its watchdog (``ray_reaper``).
@@ -32,6 +33,7 @@ import signal
 import sys
 import threading
 import time
+from typing import Callable
 
 POLL_S = 0.5
 GRACE_S = 20.0
@@ -45,12 +47,13 @@ class StopSignals:
     nothing, and ``requested`` stays false.
     """
 
-    def __init__(self, farewell: str = "", grace_s: float = GRACE_S):
-        """``farewell``: printed when the driver must end itself (a stop past ``grace_s``)."""
+    def __init__(self, farewell: str = "", grace_s: float = GRACE_S, hopeless: Callable[[], bool] = lambda: False):
+        """``farewell``: printed when the driver must end itself (a stop past ``grace_s``, or ``hopeless``)."""
         self.received: int | None = None
         self.ignored_at_start = signal.getsignal(signal.SIGINT) == signal.SIG_IGN
         self.farewell = farewell
         self.grace_s = grace_s
+        self.hopeless = hopeless
         self._previous: dict[int, object] = {}
         self._closed = False
 
@@ -83,18 +86,25 @@ class StopSignals:
         self._previous.clear()
 
     def _end_overdue_stop(self) -> None:
-        """Ends the process once a requested stop has taken ``grace_s`` (the handler itself starts no thread)."""
+        """Ends the process once a requested stop takes too long (the handler itself starts no thread)."""
         asked_at = None
         while not self._closed:
             time.sleep(0.2)
             if self.received is None:
                 continue
             asked_at = asked_at or time.monotonic()
-            if time.monotonic() - asked_at > self.grace_s and not self._closed:
-                sys.stderr.write(f"stopping took over {self.grace_s:g} s (was the Ray cluster stopped too?): "
-                                 f"ending now. {self.farewell}\n")
-                sys.stderr.flush()
-                os._exit(self.exit_status)
+            waited = time.monotonic() - asked_at
+            if self._closed:
+                return
+            if waited > self.grace_s:
+                self._end(f"stopping took over {self.grace_s:g} s")
+            if waited > 1.0 and self.hopeless():
+                self._end("the local Ray cluster was stopped too")
+
+    def _end(self, why: str) -> None:
+        sys.stderr.write(f"{why}: ending now. {self.farewell}\n")
+        sys.stderr.flush()
+        os._exit(self.exit_status)
 
     def _handle(self, number: int, frame) -> None:
         # Only a flag: no printing (a write may be in progress on the same stream) and no raising.
