@@ -1,13 +1,17 @@
-"""Ten stops in a row by SIGINT or SIGTERM, at random moments, under each dispatch mode: every one is clean.
+"""Stops in a row by SIGINT or SIGTERM, at random moments, under each dispatch mode: every one is clean.
 
-One campaign per case is stopped ten times, each launch after the first a
+One campaign per case is stopped five times, each launch after the first a
 ``resume``, then resumed to the end. Trials are instant surrogates and the
 controller is checkpointed after every record, so the driver spends its time
 dispatching, appending records, writing TensorBoard events and checkpoints:
 the moments where a signal once crashed or went unheard. Each stop must exit
 with the signal's status and the resume command, leave no process of its Ray
 session after 10 s, and the campaign must end with every trial recorded once.
-A one-in-six failure escapes ten tries with probability (5/6)^10 = 16 %.
+Each signal is tried ten times (five per dispatch mode): a one-in-six failure
+of a signal escapes with probability (5/6)^10 = 16 %, one of a single mode
+with (5/6)^5 = 40 %. Each stop costs a driver start (about 10 s on the 2-core
+Xeon); ten per case doubled the suite's time. Two runs of ten per case (80
+stops) exited with the right status and left nothing behind when this was written.
 """
 
 import os
@@ -24,7 +28,7 @@ from nas.campaign.directory import CampaignDir
 
 from campaign_helpers import REPO, SURROGATE, cli
 
-STOPS_PER_CASE = 10
+STOPS_PER_CASE = 5
 SETTINGS = [*SURROGATE, "search.concurrency=2", "search.mode=async", "trial.surrogate_seconds=0.02",
             "output.tensorboard=true", "output.checkpoint_every_s=0", "output.progress_every_s=1"]
 CASES = {
@@ -85,7 +89,7 @@ def _stop_once(root, dispatch: str, number: int, first: bool, to_group: bool, de
 
 @pytest.mark.slow
 @pytest.mark.parametrize("dispatch, number", CASES.values(), ids=CASES.keys())
-def test_ten_stops_at_random_moments_are_all_clean(tmp_path, dispatch, number):
+def test_stops_at_random_moments_are_all_clean(tmp_path, dispatch, number):
     rng = random.Random(f"{dispatch}-{int(number)}")
     root = tmp_path / "campaign"
     for stop in range(STOPS_PER_CASE):
