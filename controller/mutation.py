@@ -20,7 +20,7 @@ from typing import Sequence
 
 import numpy as np
 
-from controller.uniform import repair, step_masks
+from search_space.sampling import repair, step_masks
 from search_space.encoding import Decisions
 from search_space.masks import tables_for
 from search_space.space import SearchSpace

@@ -6,7 +6,8 @@ import dataclasses
 
 from controller.searcher import FAILURE_POLICIES, Searcher
 from controller.settings_checks import SEED, check_settings
-from controller.uniform import proposal_rng, sample_uniform
+from controller.proposal_rng import proposal_rng
+from search_space.sampling import sample_uniform
 from search_space.space import SearchSpace
 
 

@@ -54,7 +54,7 @@ def jax_compilation_cache(tmp_path_factory):
 @pytest.fixture(scope="session")
 def finished_campaign(tmp_path_factory):
     """A real two-trial campaign of instant surrogate trials, run in-process (no Ray): copy it to damage it."""
-    from campaign_helpers import drive, new_campaign, surrogate_config
+    from tests.nas.campaign.campaign_helpers import drive, new_campaign, surrogate_config
 
     root = tmp_path_factory.mktemp("finished") / "campaign"
     campaign = new_campaign(root, surrogate_config("search.num_trials=2", "search.searcher=random"))

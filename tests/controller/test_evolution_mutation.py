@@ -3,11 +3,11 @@
 import numpy as np
 
 from controller.mutation import mutate
-from controller.uniform import sample_uniform
+from search_space.sampling import sample_uniform
 from search_space.encoding import check_decisions, decode
 from search_space.space import INTERMEDIATE_LEVEL, OUTPUT_LEVEL
 from search_space.spaces import R35_SP18, SPINENET_49_SPACE
-from searcher_fixtures import SMALL, small_searcher, toy_reward
+from tests.controller.searcher_fixtures import SMALL, small_searcher, toy_reward
 
 
 def _levels(space, decisions, kind):

@@ -10,9 +10,9 @@ import pytest
 from controller import ReinforceConfig, ReinforceController
 from controller.policy import PolicyConfig, get_policy
 from controller.reinforce import make_update
-from controller.uniform import sample_uniform, step_masks
+from search_space.sampling import sample_uniform, step_masks
 from search_space.encoding import check_decisions
-from searcher_fixtures import SMALL, SMALL_SETTINGS, small_searcher, toy_reward
+from tests.controller.searcher_fixtures import SMALL, SMALL_SETTINGS, small_searcher, toy_reward
 
 
 def _log_prob(controller, decisions):

@@ -8,7 +8,7 @@ import hashlib
 
 import pytest
 
-from searcher_fixtures import KINDS, small_searcher, toy_reward
+from tests.controller.searcher_fixtures import KINDS, small_searcher, toy_reward
 
 GOLDEN = {
     "random": "1fe99ebf6b39d84f",

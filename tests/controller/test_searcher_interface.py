@@ -9,7 +9,7 @@ from controller import FAILED, OK, PENDING, Trial, make_config
 from controller.checkpoint import load
 from search_space.encoding import decode
 from search_space.validation import validate
-from searcher_fixtures import KINDS, SMALL, assert_states_equal, small_searcher, toy_reward
+from tests.controller.searcher_fixtures import KINDS, SMALL, assert_states_equal, small_searcher, toy_reward
 
 
 def _async_session(searcher, rng_seed=0, rounds=5):

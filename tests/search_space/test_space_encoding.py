@@ -5,7 +5,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from controller.uniform import sample_uniform
+from search_space.sampling import sample_uniform
 from search_space.builtins import SPINENET_49, SPINENET_49_TF16
 from search_space.encoding import canonical_decisions, check_decisions, decode, encode
 from search_space.errors import SpecError

@@ -1,0 +1,45 @@
+"""The surrogate reward's certified optimum, and a smoke run of the benchmark."""
+
+import json
+
+import numpy as np
+import pytest
+
+from search_space.sampling import sample_uniform
+from search_space.builtins import SPINENET_49
+from search_space.encoding import decode, encode
+from search_space.spaces import SPINENET_49_SPACE
+import surrogate_reward
+import surrogate_search
+
+
+def test_optimum_attains_the_bound_and_is_in_the_space():
+    assert surrogate_reward.clean_reward(surrogate_reward.OPTIMUM) == pytest.approx(surrogate_reward.MAX_REWARD)
+    decisions = encode(SPINENET_49_SPACE, surrogate_reward.OPTIMUM)
+    assert decode(SPINENET_49_SPACE, decisions, name="surrogate-optimum") == surrogate_reward.OPTIMUM
+
+
+def test_random_samples_stay_below_the_bound_and_spinenet_49_ranks_high():
+    rng = np.random.default_rng(0)
+    rewards = [surrogate_reward.clean_reward(decode(SPINENET_49_SPACE, sample_uniform(SPINENET_49_SPACE, rng)))
+               for _ in range(300)]
+    assert max(rewards) < surrogate_reward.MAX_REWARD
+    assert surrogate_reward.clean_reward(SPINENET_49) > np.percentile(rewards, 95)
+
+
+def test_noise_is_a_function_of_architecture_and_seed():
+    a = surrogate_reward.reward(SPINENET_49, seed=0)
+    assert a == surrogate_reward.reward(SPINENET_49.__class__(**{**SPINENET_49.__dict__, "name": "x"}), seed=0)
+    assert a != surrogate_reward.reward(SPINENET_49, seed=1)
+    assert abs(a - surrogate_reward.clean_reward(SPINENET_49)) < 5 * surrogate_reward.NOISE_STD
+
+
+def test_benchmark_smoke(tmp_path, capsys):
+    out = tmp_path / "result.json"
+    result = surrogate_search.main(
+        ["--seeds", "2", "--max-trials", "40", "--target", "35.5", "--searchers", "random,reinforce-async16",
+         "--out", str(out)]
+    )
+    assert json.loads(out.read_text())["seeds"] == 2
+    assert set(result["summary"]) == {"random", "reinforce-async16"}
+    assert "| random |" in capsys.readouterr().out
