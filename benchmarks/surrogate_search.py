@@ -48,8 +48,8 @@ from pathlib import Path
 
 import numpy as np
 
-import surrogate_reward
 from controller import RewardCache, make_searcher
+from proxy_task import surrogate_reward
 from search_space.spaces import SPINENET_49_SPACE
 
 # Row name -> (searcher, proposals outstanding at once).

@@ -105,7 +105,7 @@ class TrialConfig:
         campaigns of thousands of instant trials; same records and resume).
       kind: ``proxy`` (``proxy_task.train_and_evaluate``, in a child process
         of the Ray worker) or ``surrogate`` (the instant surrogate reward of
-        ``benchmarks/surrogate_reward.py``, for benchmarks and tests).
+        ``proxy_task/surrogate_reward.py``, for benchmarks and tests).
       time_limit_s: a trial still running after this is killed and fails
         with cause ``timeout``; ``None``: no limit.
       infra_retries: Ray Tune re-runs a trial whose worker or node was lost

@@ -12,8 +12,6 @@ GPU memory settings, and a crash of XLA that cannot take the worker down.
 from __future__ import annotations
 
 import dataclasses
-import functools
-import importlib.util
 import json
 import math
 import os
@@ -31,7 +29,6 @@ from proxy_task.host_allocator import child_environment  # standard library only
 if TYPE_CHECKING:  # a surrogate trial's worker never imports the proxy task (TensorFlow, JAX)
     from proxy_task.config import ProxyConfig
 
-REPO = Path(__file__).resolve().parents[2]
 WORKER_PID = "SPINENET_NAS_TRIAL_WORKER"  # the pid a trial child must die with
 OOM_MARKERS = ("RESOURCE_EXHAUSTED", "out of memory", "OutOfMemory", "Out of memory")
 
@@ -117,20 +114,9 @@ def inject_fault(task: TrialTask) -> None:
     }[task.fault]
 
 
-@functools.lru_cache(maxsize=1)
-def surrogate_module():
-    """``benchmarks/surrogate_reward.py`` (it lives beside the package in a source checkout)."""
-    path = REPO / "benchmarks" / "surrogate_reward.py"
-    if not path.is_file():
-        raise FileNotFoundError(f"trial.kind='surrogate' needs {path} (a source checkout of spinenet-nas)")
-    spec = importlib.util.spec_from_file_location("spinenet_nas_surrogate_reward", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def run_surrogate(task: TrialTask) -> dict[str, Any]:
     """The surrogate AP of the spec, after ``surrogate_seconds`` (bounded by the time limit)."""
+    from proxy_task.surrogate_reward import reward
     from search_space.serialization import spec_from_dict
 
     if task.surrogate_seconds:  # a slow surrogate trial shows it runs, like a proxy trial's workdir
@@ -140,7 +126,7 @@ def run_surrogate(task: TrialTask) -> dict[str, Any]:
         time.sleep(min(task.surrogate_seconds, limit) if limit else task.surrogate_seconds)
         if limit and task.surrogate_seconds > limit:
             raise TrialTimeout(f"trial {task.trial} ran past trial.time_limit_s={limit}")
-    return {"reward": float(surrogate_module().reward(spec_from_dict(task.spec), task.seed))}
+    return {"reward": float(reward(spec_from_dict(task.spec), task.seed))}
 
 
 def run_proxy(task: TrialTask) -> dict[str, Any]:
