@@ -29,6 +29,7 @@ driver to tell the user to stop it with SIGTERM.
 from __future__ import annotations
 
 import os
+import select
 import signal
 import sys
 import threading
@@ -55,6 +56,8 @@ class StopSignals:
         self.grace_s = grace_s
         self.hopeless = hopeless
         self._previous: dict[int, object] = {}
+        self._pipe: tuple[int, int] | None = None
+        self._previous_wakeup_fd = -1
         self._closed = False
 
     @property
@@ -76,26 +79,49 @@ class StopSignals:
                 if number == signal.SIGINT and self.ignored_at_start:
                     continue
                 self._previous[number] = signal.signal(number, self._handle)
-            threading.Thread(target=self._end_overdue_stop, name="stop-grace", daemon=True).start()
+            # Python runs a handler only when the main thread next runs Python code, which a call
+            # stuck in C (Ray Tune waiting on a dead cluster) can delay for minutes. Its C-level
+            # handler writes the signal's number to the wakeup fd at once: a thread counts there.
+            read_end, write_end = os.pipe()
+            os.set_blocking(write_end, False)
+            self._pipe = (read_end, write_end)
+            self._previous_wakeup_fd = signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
+            threading.Thread(target=self._watch, name="stop-signals", daemon=True).start()
         return self
 
     def __exit__(self, *exc_info) -> None:
-        self._closed = True
         for number, handler in self._previous.items():
             signal.signal(number, handler)
+        if self._previous:
+            signal.set_wakeup_fd(self._previous_wakeup_fd)
         self._previous.clear()
+        self._closed = True  # after the wakeup fd is given back: the watcher then closes the pipe
 
-    def _end_overdue_stop(self) -> None:
-        """Ends the process once a requested stop takes too long (the handler itself starts no thread)."""
-        asked_at = None
+    def _watch(self) -> None:
+        """Counts SIGINT/SIGTERM as they arrive; ends the process on a second one or an overdue stop."""
+        try:
+            self._count_and_wait()
+        finally:
+            for end in self._pipe:
+                os.close(end)
+
+    def _count_and_wait(self) -> None:
+        read_end = self._pipe[0]
+        count, asked_at = 0, None
         while not self._closed:
-            time.sleep(0.2)
-            if self.received is None:
+            ready, _, _ = select.select([read_end], [], [], 0.2)
+            if ready:
+                for number in os.read(read_end, 64):
+                    if number in NAMES:
+                        count += 1
+                        if self.received is None:
+                            self.received = number
+                        if count >= 2:
+                            os._exit(self.exit_status)
+            if self.received is None or self._closed:
                 continue
             asked_at = asked_at or time.monotonic()
             waited = time.monotonic() - asked_at
-            if self._closed:
-                return
             if waited > self.grace_s:
                 self._end(f"stopping took over {self.grace_s:g} s")
             if waited > 1.0 and self.hopeless():
@@ -107,7 +133,7 @@ class StopSignals:
         os._exit(self.exit_status)
 
     def _handle(self, number: int, frame) -> None:
-        # Only a flag: no printing (a write may be in progress on the same stream) and no raising.
-        if self.received is not None:
-            os._exit(128 + int(self.received))
-        self.received = number
+        # Only a flag, set here or already by the watcher: no printing (a write may be in progress on
+        # the same stream), no raising, no counting (the watcher counts, at once).
+        if self.received is None:
+            self.received = number
