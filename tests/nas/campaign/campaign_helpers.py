@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -95,3 +96,26 @@ def searcher_state(root: Path) -> dict:
 
 def read_json(path: Path):
     return json.loads(Path(path).read_text())
+
+
+def alive(tree: dict[int, float]) -> list[str]:
+    """The processes of ``tree`` (pid -> creation time) still running, as 'pid name' (a reused pid is not them)."""
+    import psutil
+
+    left = []
+    for pid, created in tree.items():
+        try:
+            process = psutil.Process(pid)
+            if process.create_time() == created and process.status() != psutil.STATUS_ZOMBIE:
+                left.append(f"{pid} {process.name()}")
+        except psutil.NoSuchProcess:
+            continue
+    return left
+
+
+def alive_after(tree: dict[int, float], seconds: float) -> list[str]:
+    """``alive(tree)`` once none is left, or after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while alive(tree) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return alive(tree)

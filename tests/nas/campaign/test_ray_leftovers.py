@@ -11,19 +11,7 @@ import pytest
 
 from nas.campaign import ray_reaper
 
-from tests.nas.campaign.campaign_helpers import REPO, SURROGATE, records
-
-
-def _alive(noted: dict[int, float]) -> list[str]:
-    alive = []
-    for pid, created in noted.items():
-        try:
-            process = psutil.Process(pid)
-            if process.create_time() == created and process.status() != psutil.STATUS_ZOMBIE:
-                alive.append(f"{pid} {process.name()}")
-        except psutil.NoSuchProcess:
-            continue
-    return alive
+from tests.nas.campaign.campaign_helpers import REPO, SURROGATE, alive, alive_after, records
 
 
 @pytest.mark.slow
@@ -44,10 +32,7 @@ def test_kill_9_of_the_driver_leaves_no_ray_process_after_10_s(tmp_path):
 
     os.kill(driver.pid, signal.SIGKILL)
     driver.wait()
-    deadline = time.monotonic() + 10
-    while _alive(tree) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert _alive(tree) == []
+    assert alive_after(tree, 10) == []
 
 
 def test_the_watchdog_stops_what_its_driver_started_once_the_driver_is_gone(tmp_path):
@@ -74,4 +59,4 @@ def test_the_watchdog_stops_what_its_driver_started_once_the_driver_is_gone(tmp_
     driver.kill()
     driver.wait()
     watchdog.wait(ray_reaper.GRACE_S + 5)
-    assert _alive(family) == []
+    assert alive(family) == []

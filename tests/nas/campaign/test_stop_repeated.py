@@ -26,7 +26,7 @@ import pytest
 
 from nas.campaign.directory import CampaignDir
 
-from tests.nas.campaign.campaign_helpers import REPO, SURROGATE, cli
+from tests.nas.campaign.campaign_helpers import REPO, SURROGATE, alive_after, cli
 
 STOPS_PER_CASE = 5
 SETTINGS = [*SURROGATE, "search.concurrency=2", "search.mode=async", "trial.surrogate_seconds=0.02",
@@ -59,18 +59,6 @@ def _wait_for_new_records(root, before: int, driver: subprocess.Popen) -> None:
         time.sleep(0.05)
 
 
-def _alive(tree: dict[int, float]) -> list[str]:
-    left = []
-    for pid, created in tree.items():
-        try:
-            process = psutil.Process(pid)
-            if process.create_time() == created and process.status() != psutil.STATUS_ZOMBIE:
-                left.append(f"{pid} {process.name()}")
-        except psutil.NoSuchProcess:
-            continue
-    return left
-
-
 def _stop_once(root, dispatch: str, number: int, first: bool, to_group: bool, delay_s: float) -> None:
     before = _records(root)
     driver = _launch(root, dispatch, first)
@@ -81,10 +69,7 @@ def _stop_once(root, dispatch: str, number: int, first: bool, to_group: bool, de
     output, _ = driver.communicate(timeout=60)
     assert driver.returncode == 128 + number, output
     assert f"unfinished trials run again with: spinenet-nas resume {root}" in output, output
-    deadline = time.monotonic() + 10
-    while _alive(tree) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert _alive(tree) == [], output
+    assert alive_after(tree, 10) == [], output
 
 
 @pytest.mark.slow
