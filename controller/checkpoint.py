@@ -16,7 +16,7 @@ from typing import Any
 import jax
 from flax import serialization
 
-from search_space.atomic_file import write_atomic
+from storage.atomic_file import write_atomic
 
 FORMAT = "spinenet-nas/searcher-state"
 VERSION = 1

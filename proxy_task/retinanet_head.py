@@ -19,7 +19,7 @@ import jax
 from proxy_task.backbones.fast_conv import conv_general_dilated
 from proxy_task.backbones.layers import activation_fn, batch_norm
 from proxy_task.backbones.options import BackboneOptions
-from search_space.cost.head_layers import ANCHORS_PER_LOCATION, BOX_COORDINATES
+from proxy_task.detection import BOX_COORDINATES, AnchorConfig
 
 PRIOR_PROBABILITY = 0.01
 
@@ -62,7 +62,7 @@ class RetinaNetHead(nn.Module):
     num_classes: int
     num_convs: int = 4
     num_filters: int = 256
-    num_anchors: int = ANCHORS_PER_LOCATION
+    num_anchors: int = AnchorConfig().anchors_per_location
     options: BackboneOptions = BackboneOptions()
 
     @nn.compact

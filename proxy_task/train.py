@@ -30,7 +30,7 @@ from proxy_task.optimizer import make_optimizer
 from proxy_task.retinanet import RetinaNet
 from proxy_task.train_step import NonFiniteLossError, StepContext, TrainState, eval_step, train_step
 from proxy_task.xla_cpu_options import jit_options
-from search_space.atomic_file import write_atomic
+from storage.atomic_file import write_atomic
 from search_space.cost import count_cost
 from search_space.serialization import spec_to_dict
 from search_space.spec import ArchitectureSpec
@@ -103,13 +103,13 @@ def prepare_trial(spec: ArchitectureSpec, config: ProxyConfig):
     shardings = _mesh_shardings(config.data.batch_size)
     steps_per_epoch = max(1, info.num_examples["train"] // config.data.batch_size)
     total_steps = max(1, math.ceil(config.train.epochs * steps_per_epoch))
+    anchor_config = AnchorConfig(spec.min_level, spec.max_level, anchor_size=config.scaling.anchor_size)
     context = StepContext(
-        model=RetinaNet(spec, config.scaling, info.num_classes, config.model),
-        optimizer=make_optimizer(config.train, config.data.batch_size, total_steps),
-        anchors=generate_anchors(
-            AnchorConfig(spec.min_level, spec.max_level, anchor_size=config.scaling.anchor_size),
-            config.scaling.input_size,
+        model=RetinaNet(
+            spec, config.scaling, info.num_classes, config.model, num_anchors=anchor_config.anchors_per_location
         ),
+        optimizer=make_optimizer(config.train, config.data.batch_size, total_steps),
+        anchors=generate_anchors(anchor_config, config.scaling.input_size),
         num_classes=info.num_classes,
         match=config.match, loss=config.loss, postprocess=config.postprocess,
     )

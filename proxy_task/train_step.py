@@ -15,11 +15,10 @@ import jax.numpy as jnp
 import optax
 
 from proxy_task.detection import (
-    Anchors, LossConfig, MatchConfig, PostprocessConfig, flatten_level_outputs, label_anchors_batched,
-    postprocess, retinanet_loss, split_level_outputs,
+    BOX_COORDINATES, Anchors, LossConfig, MatchConfig, PostprocessConfig, flatten_level_outputs,
+    label_anchors_batched, postprocess, retinanet_loss, split_level_outputs,
 )
 from proxy_task.optimizer import global_norm
-from search_space.cost.head_layers import BOX_COORDINATES
 
 
 class NonFiniteLossError(FloatingPointError):

@@ -55,6 +55,11 @@ class Node:
     drop_fraction: float = 0.0
 
 
+def needs_projection(in_channels: int, out_channels: int, stride: int) -> bool:
+    """Whether a block group's first block projects its shortcut (TF's rule: unless shapes already match)."""
+    return not (in_channels == out_channels and stride == 1)
+
+
 def level_size(input_size: int, level: int) -> int:
     return int(math.ceil(input_size / 2**level))
 

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from search_space.atomic_file import write_atomic
+from storage.atomic_file import write_atomic
 from nas.campaign.jsonl import JsonLines
 from nas.campaign.records import PROPOSAL_KEYS, RECORD_KEYS, first_per_trial
 from nas.output_dirs import check_output_dir

@@ -16,7 +16,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any, Sequence
 
-from search_space.atomic_file import write_atomic
+from storage.atomic_file import write_atomic
 from search_space.scaling import Scaling
 from search_space.serialization import spec_from_dict
 

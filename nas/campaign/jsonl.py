@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from nas.overrides import ConfigError
-from search_space.atomic_file import write_atomic
+from storage.atomic_file import write_atomic
 
 
 class JsonLines:

@@ -16,7 +16,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from search_space.atomic_file import write_atomic
+from storage.atomic_file import write_atomic
 from nas.campaign.trial import classify, die_with_parent
 
 AP_KEYS = ("AP", "AP50", "AP75", "APs", "APm", "APl")

@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from search_space.atomic_file import write_atomic
+from storage.atomic_file import write_atomic
 from nas.campaign.config import CampaignConfig
 from nas.campaign.trainable import device_share, jax_environment
 from nas.campaign.trial import TrialTask

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from search_space.atomic_file import write_atomic
+from storage.atomic_file import write_atomic
 from nas.campaign.directory import CampaignDir
 from nas.compare.config import Comparison
 from nas.compare.final_training import read_outcomes

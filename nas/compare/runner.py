@@ -16,7 +16,7 @@ import json
 import sys
 from pathlib import Path
 
-from search_space.atomic_file import write_atomic
+from storage.atomic_file import write_atomic
 from nas.campaign import launch, ray_connection
 from nas.campaign.directory import CampaignDir
 from nas.campaign.export import top_records

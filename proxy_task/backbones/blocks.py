@@ -7,7 +7,7 @@ import jax
 
 from proxy_task.backbones.layers import ConvBN, activation_fn, stochastic_depth
 from proxy_task.backbones.options import BackboneOptions
-from search_space.cost.layers import needs_projection
+from search_space.network_graph import needs_projection
 from search_space.spec import BOTTLENECK, EXPANSION
 
 

@@ -33,7 +33,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from proxy_task.data.errors import DatasetNotFoundError
-from search_space.atomic_file import write_atomic
+from storage.atomic_file import write_atomic
 
 COCO_TRAIN2017_SIZE = 118_287
 COCO_HELDOUT_SIZE = 7_392

@@ -12,7 +12,7 @@ from proxy_task.detection.anchor_labeler import AnchorLabels, MatchConfig, label
 from proxy_task.detection.anchors import (
     AnchorConfig, Anchors, flatten_level_outputs, generate_anchors, split_level_outputs,
 )
-from proxy_task.detection.box_coding import BBOX_XFORM_CLIP, decode_boxes, encode_boxes
+from proxy_task.detection.box_coding import BBOX_XFORM_CLIP, BOX_COORDINATES, decode_boxes, encode_boxes
 from proxy_task.detection.box_geometry import box_area, clip_boxes, pairwise_ioa, pairwise_iou
 from proxy_task.detection.losses import LossConfig, retinanet_loss, sigmoid_focal_loss
 from proxy_task.detection.nms import batched_non_max_suppression, non_max_suppression
@@ -23,6 +23,7 @@ __all__ = [
     "AnchorLabels",
     "Anchors",
     "BBOX_XFORM_CLIP",
+    "BOX_COORDINATES",
     "Detections",
     "LossConfig",
     "MatchConfig",

@@ -26,6 +26,8 @@ BBOX_XFORM_CLIP = math.log(1000.0 / 16.0)
 # TF `FasterRcnnBoxCoder` EPSILON: keeps `log` finite for degenerate boxes.
 _EPSILON = 1e-8
 UNIT_WEIGHTS = (1.0, 1.0, 1.0, 1.0)
+# A box code has four numbers, (ty, tx, th, tw): the box head predicts as many per anchor.
+BOX_COORDINATES = 4
 
 
 def _centre_size(boxes: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array, jax.Array]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from search_space.network_graph import needs_projection
+
 
 @dataclasses.dataclass(frozen=True)
 class Conv:
@@ -97,8 +99,3 @@ def block_group_layers(
         if needs_projection(c_in, out_channels, s):
             layers += conv_bn(f"{prefix}/shortcut", 1, c_in, out_channels, out_size)
     return layers
-
-
-def needs_projection(in_channels: int, out_channels: int, stride: int) -> bool:
-    """TF's rule: project the shortcut unless shapes already match."""
-    return not (in_channels == out_channels and stride == 1)

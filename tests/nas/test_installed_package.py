@@ -13,7 +13,7 @@ from tests.paths import REPO
 @pytest.mark.slow
 def test_a_non_editable_install_runs_a_surrogate_campaign(tmp_path):
     source = tmp_path / "source"  # a copy, so that the build writes nothing into the checkout
-    for package in ("nas", "search_space", "proxy_task", "controller", "results"):
+    for package in ("nas", "search_space", "proxy_task", "controller", "results", "storage"):
         shutil.copytree(REPO / package, source / package, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(REPO / name, source / name)

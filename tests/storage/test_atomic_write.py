@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from search_space.atomic_file import write_atomic
+from storage.atomic_file import write_atomic
 
 
 def test_replaces_whole_file_with_the_usual_mode(tmp_path):

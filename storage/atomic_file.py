@@ -5,7 +5,8 @@ specs and held-out id lists are all read by other processes, sometimes while
 a crash or a preemption is cutting their writer short. ``write_atomic``
 writes to a temporary file in the same folder, flushes it to disk and renames
 it over the target: readers see the old content or the new one. It lives in
-``search_space``, the package every other one depends on, and needs no Ray.
+``storage``, the bottom layer, so that campaigns, searchers and the proxy task
+share it without importing a spec package for it; it needs no Ray.
 """
 
 from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Files written so that readers in other processes never see them half-written."""
