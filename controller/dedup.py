@@ -12,6 +12,7 @@ import dataclasses
 
 from search_space.canonical import spec_hash
 from search_space.spec import SpineNetSpec
+from storage.trial_record import Status
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,7 +42,7 @@ class RewardCache:
         return outcome
 
     def record(
-        self, spec: SpineNetSpec, reward: float | None, status: str = "ok", trial_id: int | None = None
+        self, spec: SpineNetSpec, reward: float | None, status: str = Status.OK, trial_id: int | None = None
     ) -> None:
         """Stores an outcome unless the architecture is already known."""
         self._known.setdefault(spec_hash(spec), KnownOutcome(reward, status, trial_id))

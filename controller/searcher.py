@@ -6,7 +6,7 @@ back in any order (pyglove's ``propose`` / ``feedback`` / ``recover``)::
     searcher = RandomSearch(space)
     proposal = searcher.propose()            # Proposal(id, decisions, spec)
     searcher.feedback(proposal.id, 0.31)     # or feedback(decisions, ...)
-    searcher.feedback(other.id, None, status="failed")
+    searcher.feedback(other.id, None, status=FAILED)
     searcher.save("state.msgpack")           # atomic
     searcher.recover(searcher.history)       # rebuilds an equal state
 
@@ -30,8 +30,11 @@ from controller import checkpoint
 from search_space.encoding import Decisions, check_decisions, decode
 from search_space.space import SearchSpace, space_to_dict
 from search_space.spec import SpineNetSpec
+from storage.trial_record import Status
 
-OK, FAILED, PENDING = "ok", "failed", "pending"
+# A trial's status as the searcher sees it: a finished trial's (one vocabulary with trials.jsonl), or pending.
+OK, FAILED = Status.OK, Status.FAILED
+PENDING = "pending"
 FAILURE_POLICIES = ("skip", "reward")
 
 

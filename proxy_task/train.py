@@ -30,11 +30,12 @@ from proxy_task.optimizer import make_optimizer
 from proxy_task.retinanet import RetinaNet
 from proxy_task.train_step import NonFiniteLossError, StepContext, TrainState, eval_step, train_step
 from proxy_task.xla_cpu_options import jit_options
-from storage.atomic_file import write_atomic
 from search_space.cost import count_cost
 from search_space.serialization import spec_to_dict
 from search_space.spec import ArchitectureSpec
 from search_space.validation import validate
+from storage.atomic_file import write_atomic
+from storage.trial_record import REWARD_METRIC
 
 ReportFn = Callable[[dict], None]
 TRAIN_KEYS = ("image", "boxes", "classes", "is_crowd")
@@ -42,7 +43,7 @@ TRAIN_KEYS = ("image", "boxes", "classes", "is_crowd")
 
 @dataclasses.dataclass(frozen=True)
 class ProxyResult:
-    """What one trial measured. ``ap`` holds AP, AP50, AP75, APs, APm, APl."""
+    """What one trial measured. ``ap`` holds every held-out COCO metric (the evaluator's ``METRIC_NAMES``)."""
 
     ap: dict[str, float]
     params: int
@@ -57,7 +58,7 @@ class ProxyResult:
 
     @property
     def reward(self) -> float:
-        return self.ap["AP"]
+        return self.ap[REWARD_METRIC]
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

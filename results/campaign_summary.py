@@ -5,10 +5,10 @@ finished trial, in completion order) to a JSON-able dict; ``render_summary``
 prints it. Both take failed records (nulls in ``reward``, ``ap``, ``params``
 ...), an empty list and thousands of records.
 
-A record's fields used here: ``trial``, ``status`` ('ok' | 'failed'),
-``cause`` (None | 'error' | 'nan' | 'oom' | 'timeout'), ``cached``,
-``spec_hash``, ``reward``, ``ap`` (AP, AP50, AP75, APs, APm, APl), ``params``,
-``madds``, ``device_seconds``, ``started_at``, ``finished_at``, ``error``.
+A record's fields used here (``storage.trial_record``): ``trial``, ``status``,
+``cause``, ``cached``, ``spec_hash``, ``reward``, ``ap`` (``AP_METRICS``),
+``params``, ``madds``, ``device_seconds``, ``started_at``, ``finished_at``,
+``error``.
 """
 
 from __future__ import annotations
@@ -18,8 +18,7 @@ from collections import Counter
 from typing import Any
 
 from results.table import render_table
-
-AP_KEYS = ("AP", "AP50", "AP75", "APs", "APm", "APl")
+from storage.trial_record import AP_METRICS, Cause, is_ok
 DEFAULT_TOP_K = 10
 MAX_RENDERED_FAILURES = 20
 
@@ -27,7 +26,7 @@ MAX_RENDERED_FAILURES = 20
 def has_reward(record: dict[str, Any]) -> bool:
     """Whether a record is an ok trial with a finite reward (rankable)."""
     reward = record.get("reward")
-    return record.get("status") == "ok" and isinstance(reward, (int, float)) and math.isfinite(reward)
+    return is_ok(record) and isinstance(reward, (int, float)) and math.isfinite(reward)
 
 
 def summarize(records: list[dict[str, Any]], top_k: int = DEFAULT_TOP_K) -> dict[str, Any]:
@@ -48,13 +47,13 @@ def summarize(records: list[dict[str, Any]], top_k: int = DEFAULT_TOP_K) -> dict
         "best": _trial_view(ranked[0]) if ranked else None,
         "top": [_trial_view(r) for r in top],
         "cost": _cost(records),
-        "failures": [_failure_view(r) for r in records if r.get("status") != "ok"],
+        "failures": [_failure_view(r) for r in records if not is_ok(r)],
     }
 
 
 def _progress(records: list[dict[str, Any]]) -> dict[str, Any]:
-    failed = [r for r in records if r.get("status") != "ok"]
-    causes = Counter(r.get("cause") or "error" for r in failed)
+    failed = [r for r in records if not is_ok(r)]
+    causes = Counter(str(r.get("cause") or Cause.ERROR) for r in failed)
     return {
         "trials": len(records),
         "ok": len(records) - len(failed),
@@ -140,7 +139,7 @@ def _progress_line(progress: dict[str, Any]) -> str:
 def _best_line(best: dict[str, Any] | None) -> str:
     if best is None:
         return "Best: none yet (no trial finished with a finite reward)"
-    ap = ", ".join(f"{key} {best['ap'][key]:.4f}" for key in AP_KEYS if _is_num(best["ap"].get(key)))
+    ap = ", ".join(f"{key} {best['ap'][key]:.4f}" for key in AP_METRICS if _is_num(best["ap"].get(key)))
     return (
         f"Best: trial {best['trial']}, reward {best['reward']:.4f}" + (f" ({ap})" if ap else "")
         + f"; spec_hash {_short_hash(best['spec_hash'])}, params {_millions(best['params'])}, "
@@ -157,9 +156,9 @@ def _cost_line(cost: dict[str, Any]) -> str:
 
 
 def _top_table(top: list[dict[str, Any]]) -> str:
-    headers = ["rank", "trial", "reward", *AP_KEYS, "params", "FLOPs", "spec_hash"]
+    headers = ["rank", "trial", "reward", *AP_METRICS, "params", "FLOPs", "spec_hash"]
     rows = [
-        [rank, row["trial"], row["reward"], *(_cell(row["ap"].get(key)) for key in AP_KEYS),
+        [rank, row["trial"], row["reward"], *(_cell(row["ap"].get(key)) for key in AP_METRICS),
          _millions(row["params"]), _billions(row["madds"]), _short_hash(row["spec_hash"])]
         for rank, row in enumerate(top, start=1)
     ]

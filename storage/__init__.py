@@ -1,1 +1,1 @@
-"""Files written so that readers in other processes never see them half-written."""
+"""What is written to disk and how: atomic files, and the trial record every command reads."""

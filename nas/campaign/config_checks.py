@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from nas.overrides import ConfigError
+from storage.trial_record import Cause
 
 if TYPE_CHECKING:
     from nas.campaign.config import CampaignConfig, ResourcesConfig, SearchConfig, TrialConfig
@@ -12,8 +13,8 @@ if TYPE_CHECKING:
 MODES = ("sync", "async")
 TRIAL_KINDS = ("proxy", "surrogate")
 DISPATCHERS = ("tune", "tasks")
-CAUSES = ("error", "nan", "oom", "timeout")
-FAULTS = CAUSES + ("crash",)  # 'crash' kills the trial's Ray worker: an infrastructure failure
+# A fault fails a trial with a cause, or 'crash' kills its Ray worker (an infrastructure failure).
+FAULTS = (*(cause.value for cause in Cause), "crash")
 CAMPAIGN_LEVEL_SETTINGS = ("seed", "on_failure", "failure_reward")
 
 

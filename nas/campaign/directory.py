@@ -26,11 +26,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from storage.atomic_file import write_atomic
 from nas.campaign.jsonl import JsonLines
 from nas.campaign.records import PROPOSAL_KEYS, RECORD_KEYS, first_per_trial
 from nas.output_dirs import check_output_dir
 from nas.overrides import ConfigError
+from storage.atomic_file import write_atomic
 
 FORMAT = "spinenet-nas/campaign"
 VERSION = 1

@@ -29,6 +29,7 @@ from nas.campaign.config import CampaignConfig
 from nas.campaign.directory import CampaignDir
 from nas.campaign.records import OUTCOME_KEYS, cached_record, is_genuine_failure, make_record, reusable
 from search_space.canonical import spec_hash
+from storage.trial_record import TrialOutcome, is_ok
 
 FINISHED = "FINISHED"
 
@@ -85,7 +86,7 @@ class Campaign:
                 self._running_hash.setdefault(self._hash[proposal.id], proposal.id)
                 return proposal
 
-    def complete(self, trial_id: int, outcome: dict[str, Any]) -> None:
+    def complete(self, trial_id: int, outcome: TrialOutcome) -> None:
         """Records a trial that ran (``outcome`` from ``nas.campaign.trial``) and feeds it back."""
         proposal = self.in_flight.pop(trial_id)
         digest = self._hash[trial_id]
@@ -205,7 +206,7 @@ class Campaign:
         self.num_cached += record["cached"]
         self.num_failures += is_genuine_failure(record)
         self.device_seconds += record["device_seconds"]
-        if record["status"] == "ok" and (self.best is None or record["reward"] > self.best[0]):
+        if is_ok(record) and (self.best is None or record["reward"] > self.best[0]):
             self.best = (record["reward"], record["trial"])
         if reusable(record) and record["spec_hash"] not in self.known:
             self.known[record["spec_hash"]] = tuple(record[k] for k in OUTCOME_KEYS)

@@ -16,9 +16,9 @@ import dataclasses
 from pathlib import Path
 from typing import Any, Sequence
 
-from storage.atomic_file import write_atomic
 from search_space.scaling import Scaling
 from search_space.serialization import spec_from_dict
+from storage.atomic_file import write_atomic
 
 FORMATS = ("json", "python", "tf")
 SUFFIX = {"json": ".json", "python": ".py", "tf": "_tf.py"}

@@ -1,16 +1,18 @@
 """The trial record: one JSON object per finished trial in ``DIR/trials.jsonl``.
 
-Fields (the schema ``results.campaign_summary`` and the plots read)::
+The outcome's fields, the statuses, causes and metric names are defined once,
+in ``storage.trial_record``; this module adds what the driver knows of a
+trial. Fields (the schema ``results.campaign_summary`` and the plots read)::
 
     trial           int    the searcher's proposal id
-    status          'ok' | 'failed'
-    cause           None | 'error' | 'nan' | 'oom' | 'timeout'
+    status          Status: 'ok' | 'failed'
+    cause           None | Cause: 'error' | 'nan' | 'oom' | 'timeout'
     cached          bool   the outcome was reused from an identical architecture
     decisions       [int]  the searcher's decisions
     spec            dict   search_space.serialization.spec_to_dict(spec)
     spec_hash       str    search_space.canonical.spec_hash(spec)
-    reward          float | None
-    ap              {AP, AP50, AP75, APs, APm, APl} | None
+    reward          float | None   ap[REWARD_METRIC]
+    ap              {AP_METRICS: float | None} | None
     params, madds   int | None   RetinaNet parameters and multiply-adds
     wall_seconds    float  the trial's wall time (0 when cached)
     device_seconds  float  wall time x the accelerators it held (GPUs, the
@@ -33,20 +35,13 @@ from typing import Any, Iterable
 from controller import Proposal
 from search_space.canonical import spec_hash
 from search_space.serialization import spec_to_dict
+from storage.trial_record import OUTCOME_KEYS, RECORD_KEYS, Cause, Status, TrialOutcome
 
-OK, FAILED = "ok", "failed"
-RECORD_KEYS = (
-    "trial", "status", "cause", "cached", "decisions", "spec", "spec_hash", "reward", "ap", "params",
-    "madds", "wall_seconds", "device_seconds", "device", "error", "traceback", "seed", "started_at",
-    "finished_at", "versions",
-)
+__all__ = ["OUTCOME_KEYS", "PROPOSAL_KEYS", "RECORD_KEYS", "cached_record", "first_per_trial",
+           "is_genuine_failure", "make_record", "reusable", "versions"]
+
 # A line of proposals.jsonl (nas.campaign.engine writes it).
 PROPOSAL_KEYS = ("trial", "decisions", "batch", "batch_size")
-# What a trial itself reports (the rest comes from the proposal and the driver).
-OUTCOME_KEYS = (
-    "status", "cause", "reward", "ap", "params", "madds", "wall_seconds", "device_seconds", "device",
-    "error", "traceback", "seed", "started_at", "finished_at",
-)
 
 
 @functools.lru_cache(maxsize=1)
@@ -61,14 +56,11 @@ def versions() -> dict[str, str]:
     return found
 
 
-def make_record(proposal: Proposal, outcome: dict[str, Any], digest: str | None = None) -> dict[str, Any]:
+def make_record(proposal: Proposal, outcome: TrialOutcome, digest: str | None = None) -> dict[str, Any]:
     """A record of a trial that ran: the proposal plus the worker's outcome."""
-    missing = sorted(set(OUTCOME_KEYS) - set(outcome))
-    if missing:
-        raise ValueError(f"trial {proposal.id}: outcome lacks {missing}")
     return {
         "trial": proposal.id,
-        **{key: outcome[key] for key in OUTCOME_KEYS},
+        **outcome.to_dict(),
         "cached": False,
         "decisions": list(proposal.decisions),
         "spec": spec_to_dict(proposal.spec),
@@ -110,9 +102,9 @@ def first_per_trial(lines: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def is_genuine_failure(record: dict[str, Any]) -> bool:
     """A failure charged to the failure budget: a trial that ran and failed."""
-    return record["status"] == FAILED and not record["cached"]
+    return record["status"] == Status.FAILED and not record["cached"]
 
 
 def reusable(record: dict[str, Any]) -> bool:
     """Whether a repeat of this architecture may reuse the outcome (timeouts depend on load)."""
-    return record["cause"] != "timeout"
+    return record["cause"] != Cause.TIMEOUT

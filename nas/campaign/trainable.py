@@ -86,5 +86,5 @@ def campaign_trainable(config: dict, settings: TrialSettings) -> None:
     from ray import tune
 
     outcome = run_trial(settings.task(int(config["trial"]), config["spec"]))
-    reward = outcome["reward"] if outcome["reward"] is not None else math.nan
-    tune.report({"reward": reward, "outcome": json.dumps(outcome)})
+    reward = outcome.reward if outcome.reward is not None else math.nan
+    tune.report({"reward": reward, "outcome": json.dumps(outcome.to_dict())})

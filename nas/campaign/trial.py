@@ -2,7 +2,7 @@
 
 ``run_trial(task) -> outcome`` never raises for a trial's own failure: an
 exception, a NaN loss, running out of memory or passing the time limit all
-come back as ``status='failed'`` with a cause, the error and its traceback, so
+come back as a ``Status.FAILED`` outcome with a cause, the error and its traceback, so
 the only errors Ray Tune sees are infrastructure failures (a lost worker or
 node), which it retries. A ``proxy`` trial trains in a child process of the
 worker: a hard time limit (the child is killed), a fresh JAX with this trial's
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import os
 import pickle
 import signal
@@ -22,9 +21,10 @@ import sys
 import time
 import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from proxy_task.host_allocator import child_environment  # standard library only: no TF or JAX here
+from storage.trial_record import Cause, Measurement, TrialOutcome
 
 if TYPE_CHECKING:  # a surrogate trial's worker never imports the proxy task (TensorFlow, JAX)
     from proxy_task.config import ProxyConfig
@@ -54,45 +54,34 @@ class TrialTimeout(Exception):
     """The trial ran past ``trial.time_limit_s``."""
 
 
-def classify(error: BaseException) -> str:
-    """The failure cause of an exception: 'nan', 'oom', 'timeout' or 'error'."""
+def classify(error: BaseException) -> Cause:
+    """The failure cause of an exception."""
     if isinstance(error, TrialTimeout):
-        return "timeout"
+        return Cause.TIMEOUT
     if isinstance(error, ChildError):
         return error.cause
     if isinstance(error, FloatingPointError):  # proxy_task NonFiniteLossError
-        return "nan"
+        return Cause.NAN
     if isinstance(error, MemoryError) or any(m in str(error) for m in OOM_MARKERS):
-        return "oom"
-    return "error"
+        return Cause.OOM
+    return Cause.ERROR
 
 
-def run_trial(task: TrialTask) -> dict[str, Any]:
-    """Runs ``task``; returns its outcome (``nas.campaign.records.OUTCOME_KEYS``)."""
+def run_trial(task: TrialTask) -> TrialOutcome:
+    """Runs ``task``; returns its outcome, ok or failed with a cause."""
     started_at, start = time.time(), time.perf_counter()
-    outcome = {"status": "ok", "cause": None, "reward": None, "ap": None, "params": None, "madds": None,
-               "device": None, "error": None, "traceback": None, "seed": task.seed}
+    measurement, failure = None, None
     try:
         inject_fault(task)
-        outcome.update(run_surrogate(task) if task.kind == "surrogate" else run_proxy(task))
+        measurement = run_surrogate(task) if task.kind == "surrogate" else run_proxy(task)
     except Exception as error:  # a trial's own failure, recorded with its cause
         name = error.type_name if isinstance(error, ChildError) else type(error).__name__
-        outcome.update(status="failed", cause=classify(error), reward=None, error=f"{name}: {error}",
-                       traceback=getattr(error, "child_traceback", None) or traceback.format_exc())
+        failure = (classify(error), f"{name}: {error}",
+                   getattr(error, "child_traceback", None) or traceback.format_exc())
     wall = time.perf_counter() - start
-    outcome = _finite(outcome)
-    return {**outcome, "wall_seconds": wall, "device_seconds": wall * task.device_share,
-            "started_at": started_at, "finished_at": time.time()}
-
-
-def _finite(outcome: dict[str, Any]) -> dict[str, Any]:
-    """NaN metrics become None (COCO gives NaN for an area with no objects); a NaN reward fails the trial."""
-    if outcome["ap"]:
-        outcome["ap"] = {k: v if v is None or math.isfinite(v) else None for k, v in outcome["ap"].items()}
-    if outcome["status"] == "ok" and (outcome["reward"] is None or not math.isfinite(outcome["reward"])):
-        outcome.update(status="failed", cause="nan", error=f"the trial's reward is {outcome['reward']}",
-                       traceback=None, reward=None)
-    return outcome
+    run = dict(seed=task.seed, wall_seconds=wall, device_seconds=wall * task.device_share,
+               started_at=started_at, finished_at=time.time())
+    return TrialOutcome.failed(*failure, **run) if failure else TrialOutcome.measured(measurement, **run)
 
 
 def inject_fault(task: TrialTask) -> None:
@@ -107,14 +96,14 @@ def inject_fault(task: TrialTask) -> None:
             os._exit(17)
         return
     raise {
-        "error": RuntimeError(f"injected error in trial {task.trial}"),
-        "nan": FloatingPointError(f"injected: the training loss of trial {task.trial} became NaN"),
-        "oom": MemoryError(f"RESOURCE_EXHAUSTED: injected out of memory in trial {task.trial}"),
-        "timeout": TrialTimeout(f"injected: trial {task.trial} ran past its time limit"),
-    }[task.fault]
+        Cause.ERROR: RuntimeError(f"injected error in trial {task.trial}"),
+        Cause.NAN: FloatingPointError(f"injected: the training loss of trial {task.trial} became NaN"),
+        Cause.OOM: MemoryError(f"RESOURCE_EXHAUSTED: injected out of memory in trial {task.trial}"),
+        Cause.TIMEOUT: TrialTimeout(f"injected: trial {task.trial} ran past its time limit"),
+    }[Cause(task.fault)]
 
 
-def run_surrogate(task: TrialTask) -> dict[str, Any]:
+def run_surrogate(task: TrialTask) -> Measurement:
     """The surrogate AP of the spec, after ``surrogate_seconds`` (bounded by the time limit)."""
     from proxy_task.surrogate_reward import reward
     from search_space.serialization import spec_from_dict
@@ -126,10 +115,10 @@ def run_surrogate(task: TrialTask) -> dict[str, Any]:
         time.sleep(min(task.surrogate_seconds, limit) if limit else task.surrogate_seconds)
         if limit and task.surrogate_seconds > limit:
             raise TrialTimeout(f"trial {task.trial} ran past trial.time_limit_s={limit}")
-    return {"reward": float(reward(spec_from_dict(task.spec), task.seed))}
+    return Measurement(reward=float(reward(spec_from_dict(task.spec), task.seed)))
 
 
-def run_proxy(task: TrialTask) -> dict[str, Any]:
+def run_proxy(task: TrialTask) -> Measurement:
     """``train_and_evaluate`` in a child process, killed at the time limit."""
     workdir = Path(task.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -159,7 +148,7 @@ def run_proxy(task: TrialTask) -> dict[str, Any]:
     result = json.loads(result_file.read_text())
     if "error" in result:
         raise ChildError(result["error"])
-    return result["ok"]
+    return Measurement(**result["ok"])
 
 
 def begin_attempt(workdir: Path) -> int:
@@ -182,7 +171,7 @@ class ChildError(Exception):
 
     def __init__(self, error: dict[str, str]):
         super().__init__(error["message"])
-        self.cause = error["cause"]
+        self.cause = Cause(error["cause"])
         self.child_traceback = error["traceback"]
         self.type_name = error["type"]
 

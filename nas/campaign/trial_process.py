@@ -1,8 +1,8 @@
 """The child process of a proxy trial: ``python -m nas.campaign.trial_process WORKDIR``.
 
 Reads ``WORKDIR/task.pkl`` (a ``TrialTask``), trains and evaluates, and writes
-``WORKDIR/outcome.json``: ``{"ok": {...}}`` or ``{"error": {type, message,
-cause, traceback}}``. Its worker (``nas.campaign.trial``) enforces the time
+``WORKDIR/outcome.json``: ``{"ok": Measurement.to_dict()}`` or ``{"error":
+{type, message, cause, traceback}}``. Its worker (``nas.campaign.trial``) enforces the time
 limit and reads the outcome.
 """
 
@@ -16,10 +16,9 @@ import sys
 import traceback
 from pathlib import Path
 
-from storage.atomic_file import write_atomic
 from nas.campaign.trial import classify, die_with_parent
-
-AP_KEYS = ("AP", "AP50", "AP75", "APs", "APm", "APl")
+from storage.atomic_file import write_atomic
+from storage.trial_record import Measurement
 
 
 def prepare_data(config) -> None:
@@ -33,7 +32,7 @@ def prepare_data(config) -> None:
         ensure_prepared(config)
 
 
-def train(task) -> dict:
+def train(task) -> Measurement:
     from proxy_task.train import train_and_evaluate
     from search_space.serialization import spec_from_dict
 
@@ -44,15 +43,14 @@ def train(task) -> dict:
             progress.flush()
 
         result = train_and_evaluate(spec_from_dict(task.spec), task.proxy, task.workdir, report)
-    return {"reward": float(result.reward), "ap": {k: float(result.ap[k]) for k in AP_KEYS},
-            "params": int(result.params), "madds": int(result.madds), "device": result.device}
+    return Measurement.from_metrics(result.ap, params=result.params, madds=result.madds, device=result.device)
 
 
 def main(workdir: str) -> int:
     die_with_parent()
     task = pickle.loads((Path(workdir) / "task.pkl").read_bytes())
     try:
-        payload = {"ok": train(task)}
+        payload = {"ok": train(task).to_dict()}
     except Exception as error:
         payload = {"error": {"type": type(error).__name__, "message": str(error), "cause": classify(error),
                              "traceback": traceback.format_exc()}}

@@ -19,6 +19,7 @@ from ray.tune.search import Searcher
 
 from nas.campaign.engine import FINISHED, Campaign
 from search_space.serialization import spec_to_dict
+from storage.trial_record import TrialOutcome
 
 
 class CampaignSearcher(Searcher):
@@ -55,7 +56,7 @@ class CampaignSearcher(Searcher):
         if error:  # only infrastructure errors reach Tune, after FailureConfig's retries
             self.campaign.lost(proposal_id, "the trial's Ray worker or node failed")
         elif result and "outcome" in result:
-            self.campaign.complete(proposal_id, json.loads(result["outcome"]))
+            self.campaign.complete(proposal_id, TrialOutcome.from_dict(json.loads(result["outcome"])))
         else:  # stopped before it reported: an interruption
             self.campaign.abandon(proposal_id)
 

@@ -4,7 +4,8 @@ Each (member, seed) is one ``nas.campaign.trial.run_trial`` task, so final
 trainings get what campaign trials get: a child process with a hard time
 limit, failures recorded with cause and traceback, the campaign's resources
 (GPU shares, TPUs) and any node of the cluster. Its outcome is written
-atomically to ``DIR/final/<member>/seed<k>/final.json``; a finished ok one is
+atomically to ``DIR/final/<member>/seed<k>/final.json`` (the ``TrialOutcome``
+with the member's name and spec); a finished ok one is
 never run again, a failed one runs again on the next ``compare``.
 """
 
@@ -12,9 +13,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
-from storage.atomic_file import write_atomic
 from nas.campaign.config import CampaignConfig
 from nas.campaign.trainable import device_share, jax_environment
 from nas.campaign.trial import TrialTask
@@ -22,6 +22,8 @@ from nas.compare.config import CompareConfig
 from nas.compare.members import Member
 from search_space.serialization import spec_to_dict
 from search_space.spec import ArchitectureSpec
+from storage.atomic_file import write_atomic
+from storage.trial_record import TrialOutcome
 
 OUTCOME_FILE = "final.json"
 
@@ -30,13 +32,13 @@ def outcome_path(root: Path, member: Member, seed: int) -> Path:
     return root / "final" / member.slug / f"seed{seed}" / OUTCOME_FILE
 
 
-def read_outcomes(root: Path, member: Member, seeds: Sequence[int]) -> list[dict[str, Any]]:
+def read_outcomes(root: Path, member: Member, seeds: Sequence[int]) -> list[TrialOutcome]:
     """The finished final trainings of ``member`` (ok or failed), in seed order."""
     found = []
     for seed in seeds:
         path = outcome_path(root, member, seed)
         if path.is_file():
-            found.append(json.loads(path.read_text()))
+            found.append(TrialOutcome.from_dict(json.loads(path.read_text())))
     return found
 
 
@@ -47,7 +49,7 @@ def pending_tasks(root: Path, compare: CompareConfig, campaign: CampaignConfig,
     for member, spec in architectures.items():
         for seed in compare.final_seeds:
             path = outcome_path(root, member, seed)
-            if path.is_file() and json.loads(path.read_text())["status"] == "ok":
+            if path.is_file() and TrialOutcome.from_dict(json.loads(path.read_text())).ok:
                 continue
             tasks.append((member, TrialTask(
                 trial=seed, spec=spec_to_dict(spec), workdir=str(path.parent), kind="proxy",
@@ -58,7 +60,7 @@ def pending_tasks(root: Path, compare: CompareConfig, campaign: CampaignConfig,
 
 
 def run_final_trainings(root: Path, tasks: list[tuple[Member, TrialTask]], campaign: CampaignConfig,
-                        on_done: Callable[[Member, dict[str, Any]], None]) -> None:
+                        on_done: Callable[[Member, TrialOutcome], None]) -> None:
     """Runs ``tasks`` on Ray with the campaign's per-trial resources; ``on_done`` after each."""
     import ray
 
@@ -70,8 +72,9 @@ def run_final_trainings(root: Path, tasks: list[tuple[Member, TrialTask]], campa
         while running:
             done, _ = ray.wait(list(running), num_returns=1)
             member, task = running.pop(done[0])
-            outcome = {**ray.get(done[0]), "member": member.name, "spec": task.spec}
-            write_atomic(Path(task.workdir) / OUTCOME_FILE, json.dumps(outcome, indent=2).encode())
+            outcome = ray.get(done[0])
+            saved = {**outcome.to_dict(), "member": member.name, "spec": task.spec}
+            write_atomic(Path(task.workdir) / OUTCOME_FILE, json.dumps(saved, indent=2).encode())
             on_done(member, outcome)
     except KeyboardInterrupt:
         for ref in running:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from storage.atomic_file import write_atomic
 from nas.campaign.directory import CampaignDir
 from nas.compare.config import Comparison
 from nas.compare.final_training import read_outcomes
@@ -14,6 +13,7 @@ from results.architecture_figure import draw_architectures
 from results.family_table import render_markdown, to_csv
 from results.flops_plot import plot_ap_vs_flops
 from search_space.spec import ArchitectureSpec, SpineNetSpec
+from storage.atomic_file import write_atomic
 
 
 def member_row(root: Path, comparison: Comparison, member: Member) -> dict[str, Any]:
@@ -25,13 +25,13 @@ def member_row(root: Path, comparison: Comparison, member: Member) -> dict[str, 
         row.update(space=member.key, trials=len(records),
                    device_hours=sum(r.get("device_seconds") or 0.0 for r in records) / 3600)
     for outcome in read_outcomes(root, member, comparison.compare.final_seeds):
-        if outcome["status"] != "ok":
+        if not outcome.ok:
             row["failed"] += 1
             continue
-        row["aps"].append(outcome["ap"]["AP"])
-        row["ap50s"].append(outcome["ap"]["AP50"])
-        row["ap75s"].append(outcome["ap"]["AP75"])
-        row.update(params=outcome["params"], madds=outcome["madds"])
+        row["aps"].append(outcome.ap["AP"])
+        row["ap50s"].append(outcome.ap["AP50"])
+        row["ap75s"].append(outcome.ap["AP75"])
+        row.update(params=outcome.params, madds=outcome.madds)
     return row
 
 

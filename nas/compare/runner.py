@@ -16,7 +16,6 @@ import json
 import sys
 from pathlib import Path
 
-from storage.atomic_file import write_atomic
 from nas.campaign import launch, ray_connection
 from nas.campaign.directory import CampaignDir
 from nas.campaign.export import top_records
@@ -28,6 +27,8 @@ from nas.output_dirs import check_output_dir
 from nas.overrides import ConfigError
 from search_space.serialization import spec_from_dict
 from search_space.spec import ArchitectureSpec
+from storage.atomic_file import write_atomic
+from storage.trial_record import TrialOutcome
 
 EXIT_OK, EXIT_INCOMPLETE, EXIT_INTERRUPTED = 0, 1, 130
 
@@ -51,9 +52,9 @@ def run_comparison(comparison: Comparison, root: str | Path, address: str | None
         print(f"final training: {len(tasks)} runs to go "
               f"({len(architectures)} members x {len(comparison.compare.final_seeds)} seeds)", flush=True)
 
-        def done(member: Member, outcome: dict) -> None:
-            ap = "failed: " + str(outcome["error"]) if outcome["status"] != "ok" else f"AP {outcome['reward']:.4f}"
-            print(f"final {member.name} seed {outcome['seed']}: {ap}", flush=True)
+        def done(member: Member, outcome: TrialOutcome) -> None:
+            ap = f"AP {outcome.reward:.4f}" if outcome.ok else f"failed: {outcome.error}"
+            print(f"final {member.name} seed {outcome.seed}: {ap}", flush=True)
             write_report(root, comparison, architectures, notes, command)
 
         try:
@@ -118,6 +119,6 @@ def _all_final_ok(root: Path, comparison: Comparison) -> bool:
 
     for member in members(comparison.compare):
         outcomes = read_outcomes(root, member, comparison.compare.final_seeds)
-        if len(outcomes) < len(comparison.compare.final_seeds) or any(o["status"] != "ok" for o in outcomes):
+        if len(outcomes) < len(comparison.compare.final_seeds) or any(not o.ok for o in outcomes):
             return False
     return True

@@ -7,8 +7,7 @@ from typing import Any
 
 from search_space.serialization import spec_to_dict
 from search_space.builtins import SPINENET_49
-
-AP_KEYS = ("AP", "AP50", "AP75", "APs", "APm", "APl")
+from storage.trial_record import AP_METRICS, Cause, Status
 T0 = 1_700_000_000.0
 SPEC = spec_to_dict(SPINENET_49)
 
@@ -19,9 +18,9 @@ def make_record(trial: int, reward: float | None = None, *, cause: str | None = 
     """One finished trial; ``cause`` set means a failed trial with null results."""
     failed = cause is not None
     started = T0 + 100.0 * trial if started_at is None else started_at
-    ap = None if failed else {key: round(reward * (1.0 + 0.1 * i), 6) for i, key in enumerate(AP_KEYS)}
+    ap = None if failed else {key: round(reward * (1.0 + 0.1 * i), 6) for i, key in enumerate(AP_METRICS)}
     return {
-        "trial": trial, "status": "failed" if failed else "ok", "cause": cause, "cached": cached,
+        "trial": trial, "status": Status.FAILED if failed else Status.OK, "cause": cause, "cached": cached,
         "decisions": [0, 1, 2], "spec": SPEC,
         "spec_hash": spec_hash or f"{trial:04d}" + "ab" * 30,
         "reward": None if failed else reward, "ap": ap,
@@ -36,13 +35,13 @@ def make_record(trial: int, reward: float | None = None, *, cause: str | None = 
 def random_campaign(count: int, seed: int = 0, fail_rate: float = 0.1) -> list[dict[str, Any]]:
     """``count`` records with random rewards, failures and cached repeats."""
     rng = random.Random(seed)
-    causes = ("error", "nan", "oom", "timeout")
+    causes = tuple(Cause)
     records = []
     for trial in range(count):
         if rng.random() < fail_rate:
             records.append(make_record(trial, cause=rng.choice(causes), error=f"boom {trial}\nmore"))
         elif records and rng.random() < 0.1:
-            source = rng.choice([r for r in records if r["status"] == "ok"] or [None])
+            source = rng.choice([r for r in records if r["status"] == Status.OK] or [None])
             if source is None:
                 records.append(make_record(trial, rng.uniform(0.0, 0.2)))
             else:

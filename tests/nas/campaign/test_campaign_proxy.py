@@ -8,6 +8,7 @@ from nas.campaign.directory import CampaignDir
 from nas.campaign.records import RECORD_KEYS
 from nas.cli import main
 from search_space.serialization import load_spec_file
+from storage.trial_record import AP_METRICS, REWARD_METRIC
 
 from tests.nas.campaign.campaign_helpers import cli
 
@@ -22,7 +23,7 @@ def test_a_real_smoke_campaign_end_to_end(tmp_path, capsys):
     [record] = CampaignDir(root).trials.read()
     assert set(record) == set(RECORD_KEYS)
     assert record["status"] == "ok" and not record["cached"] and record["cause"] is None
-    assert set(record["ap"]) == {"AP", "AP50", "AP75", "APs", "APm", "APl"} and record["reward"] == record["ap"]["AP"]
+    assert set(record["ap"]) == set(AP_METRICS) and record["reward"] == record["ap"][REWARD_METRIC]
     assert record["params"] > 1e6 and record["madds"] > 1e8 and record["device"] == "cpu"
     assert record["wall_seconds"] > 1 and record["device_seconds"] == record["wall_seconds"]  # 1 CPU per trial
     assert (root / "trials" / "00000" / "result.json").exists() and (root / "searcher.msgpack").exists()

@@ -7,6 +7,7 @@ from nas.campaign.trainable import TrialSettings, jax_environment
 from nas.campaign.trial import run_trial
 from search_space.serialization import spec_to_dict
 from search_space.builtins import SPINENET_49
+from storage.trial_record import Cause, Status
 
 
 def _task(tmp_path, *assignments, spec=None):
@@ -18,9 +19,9 @@ def test_an_exception_in_the_child_is_recorded_with_its_traceback(tmp_path):
     spec = spec_to_dict(SPINENET_49)
     spec["blocks"][0]["parents"] = [0, 9]  # not an earlier block: SpecError in the child
     outcome = run_trial(_task(tmp_path, spec=spec))
-    assert outcome["status"] == "failed" and outcome["cause"] == "error"
-    assert outcome["error"].startswith("SpecError:") and "parent 9" in outcome["error"]
-    assert "Traceback" in outcome["traceback"] and "train_and_evaluate" in outcome["traceback"]
+    assert outcome.status is Status.FAILED and outcome.cause is Cause.ERROR
+    assert outcome.error.startswith("SpecError:") and "parent 9" in outcome.error
+    assert "Traceback" in outcome.traceback and "train_and_evaluate" in outcome.traceback
     assert (tmp_path / "trials" / "00003" / "trial.log").exists()
 
 
@@ -32,7 +33,7 @@ def test_a_trial_run_again_keeps_each_attempts_progress_apart(tmp_path):
     spec = spec_to_dict(SPINENET_49)
     spec["blocks"][0]["parents"] = [0, 9]  # fails at once in the child, after opening progress.jsonl
     for _ in range(2):
-        assert run_trial(_task(tmp_path, spec=spec))["cause"] == "error"
+        assert run_trial(_task(tmp_path, spec=spec)).cause is Cause.ERROR
     assert (workdir / "progress.attempt-1.jsonl").read_text() == killed
     assert (workdir / "progress.attempt-2.jsonl").read_text() == ""
     assert (workdir / "progress.jsonl").read_text() == ""
@@ -43,8 +44,8 @@ def test_a_trial_run_again_keeps_each_attempts_progress_apart(tmp_path):
 def test_a_trial_past_its_time_limit_is_killed(tmp_path):
     start = time.monotonic()
     outcome = run_trial(_task(tmp_path, "trial.time_limit_s=2"))
-    assert outcome["status"] == "failed" and outcome["cause"] == "timeout"
-    assert "time_limit_s=2" in outcome["error"]
+    assert outcome.status is Status.FAILED and outcome.cause is Cause.TIMEOUT
+    assert "time_limit_s=2" in outcome.error
     assert time.monotonic() - start < 20
 
 
