@@ -10,7 +10,7 @@ shapes), in float32 and bfloat16, it times
 
 * ``conv``: XLA's convolution (``lax.conv_general_dilated``) as jax compiles
   it by default (on a CPU: YNNPACK's kernel);
-* ``conv, step options``: the same under ``proxy_task.xla_cpu_options``, as
+* ``conv, step options``: the same under ``proxy_task.runtime.xla_cpu_options``, as
   our train step compiles it (on a CPU: XLA's multi-threaded Eigen kernel);
 * ``im2col``: the nine shifted inputs concatenated on channels, then one
   matrix product accumulating in float32 (how ``patch_conv`` differentiates);
@@ -40,8 +40,8 @@ import jax.numpy as jnp
 from jax import lax
 
 import speed_jax
-from proxy_task import host_allocator
-from proxy_task.xla_cpu_options import jit_options
+from proxy_task.runtime import host_allocator
+from proxy_task.runtime.xla_cpu_options import jit_options
 
 RESULTS = Path(__file__).parent / "results" / "kernel_rates.json"
 # (batch, height = width, input channels, output channels): 512 px, batch 8.

@@ -14,7 +14,7 @@ operations with their shapes and JAX sources, and writes
 ``benchmarks/results/profile_<preset>.json``. Like ``speed.py`` it runs on
 jemalloc unless ``--allocator system``.
 
-On a CPU the step compiles with ``proxy_task.xla_cpu_options``, whose Eigen
+On a CPU the step compiles with ``proxy_task.runtime.xla_cpu_options``, whose Eigen
 convolutions emit no trace events: they are counted as untraced operations
 and their time is missing from the phases. ``--convolutions ynnpack``
 profiles the step with XLA's default YNNPACK convolutions instead, all of
@@ -42,7 +42,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script or imported by tests
 
 import step_profile  # noqa: E402
-from proxy_task import host_allocator  # noqa: E402
+from proxy_task.runtime import host_allocator  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
 YNNPACK_DEFAULT = "--xla_cpu_experimental_ynn_fusion_type=individual_dot,individual_convolution,reduce"

@@ -77,7 +77,8 @@ import jax
 
 import speed_jax
 import speed_tf
-from proxy_task import host_allocator
+from proxy_task.kernels import KERNEL_SETTINGS, kernels_on
+from proxy_task.runtime import host_allocator
 from speed_inputs import Setting
 
 RESULTS = Path(__file__).parent / "results" / "speed.json"
@@ -95,6 +96,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--paper-steps", type=int, default=3 if on_cpu else 20, help="timed steps per round")
     parser.add_argument("--cpu-steps", type=int, default=10 if on_cpu else 50, help="timed steps per round")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--kernels", choices=KERNEL_SETTINGS, default="auto",
+                        help="BackboneOptions.kernels of our model: the hand-written gradients (auto: on a CPU)")
     parser.add_argument("--warmup", type=int, default=2 if on_cpu else 3,
                         help="untimed steps after compiling (jemalloc maps its memory in the first ones)")
     parser.add_argument("--dtypes", nargs="+", default=["float32"] if on_cpu else ["float32", "bfloat16"],
@@ -138,7 +141,7 @@ def measure_setting(setting: Setting, steps: int, args, use_tf: bool) -> list[di
     try:
         for dtype in args.dtypes if use_tf else ():
             workers[dtype] = speed_tf.TfWorker(setting, args.warmup, dtype, env=tf_environment(args.tf_allocator))
-        ours = {dtype: speed_jax.JaxTrainer.build(setting, dtype) for dtype in args.dtypes}
+        ours = {dtype: speed_jax.JaxTrainer.build(setting, dtype, kernels=args.kernels) for dtype in args.dtypes}
         for trainer in ours.values():
             trainer.run(args.warmup)
         tf_info = {dtype: worker.wait_ready(SETUP_TIMEOUT_S) for dtype, worker in workers.items()}
@@ -164,7 +167,8 @@ def measure_setting(setting: Setting, steps: int, args, use_tf: bool) -> list[di
             info = tf_info[dtype]
             tf.update(dtype=info["dtype"], params=info["params"], trace_seconds=info["trace_seconds"],
                       tf_version=info["tf_version"], models_version=info["models_version"])
-        row = {"setting": setting.to_dict(), "dtype": dtype, "steps_per_round": steps, "rounds": args.rounds,
+        row = {"setting": setting.to_dict(), "dtype": dtype, "kernels": args.kernels, "kernels_on": kernels_on(args.kernels),
+               "steps_per_round": steps, "rounds": args.rounds,
                "ours": dict(summarize(runs["ours"][dtype], setting, steps), compile_seconds=trainer.compile_seconds),
                "tf": tf}
         if args.eval_steps:
@@ -254,6 +258,7 @@ def main(argv=None) -> None:
                          key=lambda m: m["flops_per_second"]) for dtype in args.dtypes}
     for row in rows:
         add_derived(row, matmul)
+    print(f"kernels: {args.kernels} ({'on' if kernels_on(args.kernels) else 'off'})")
     print_table(rows, matmul)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps({

@@ -26,7 +26,7 @@ from proxy_task.optimizer import make_optimizer
 from proxy_task.retinanet import RetinaNet
 from proxy_task.train import create_state
 from proxy_task.train_step import StepContext, eval_step, train_step
-from proxy_task.xla_cpu_options import jit_options
+from proxy_task.runtime.xla_cpu_options import jit_options
 from search_space import SPINENET_49
 from search_space.cost import count_cost
 from speed_inputs import Setting, synthetic_batch
@@ -66,11 +66,12 @@ class JaxTrainer:
     compile_seconds: float
 
     @classmethod
-    def build(cls, setting: Setting, dtype: str = "float32", total_steps: int = 8660) -> "JaxTrainer":
-        """Compiles the step of preset ``setting.name`` at the setting's batch, in ``dtype``."""
+    def build(cls, setting: Setting, dtype: str = "float32", total_steps: int = 8660,
+              kernels: str = "auto") -> "JaxTrainer":
+        """Compiles the step of preset ``setting.name`` at the setting's batch, in ``dtype``, with ``kernels``."""
         config = get_preset(setting.name)
         config = dataclasses.replace(
-            config, model=dataclasses.replace(config.model, compute_dtype=dtype),
+            config, model=dataclasses.replace(config.model, compute_dtype=dtype, kernels=kernels),
             data=dataclasses.replace(config.data, batch_size=setting.batch_size),
         )
         scaling = config.scaling

@@ -12,7 +12,7 @@ import sys
 from nas.compare.command import add_parser as add_compare_parser
 from nas.output_dirs import check_output_dir
 from nas.overrides import ConfigError
-from proxy_task.host_allocator import reexecute_with_allocator
+from proxy_task.runtime.host_allocator import reexecute_with_allocator
 from search_space.builtins import get_builtin, implied_variant
 from search_space.errors import SpecError
 from search_space.scaling import SCALINGS, get_scaling
@@ -192,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if argv is None and args.command == "train":
-            # Training in this process: start it again on jemalloc (proxy_task.host_allocator).
+            # Training in this process: start it again on jemalloc (proxy_task.runtime.host_allocator).
             reexecute_with_allocator(["-m", "nas.cli", *sys.argv[1:]])
         return args.run(args)
     except (SpecError, ConfigError, ValueError, FileNotFoundError) as err:

@@ -1,7 +1,7 @@
 """The proxy task's configuration: one nested, frozen config and its presets.
 
 ``ProxyConfig`` nests by concern: ``scaling`` (model size and input), ``data``,
-``train``, ``model`` (BN, activation, precision), ``match``, ``loss`` and
+``train``, ``model`` (BN, activation, precision, speed kernels), ``match``, ``loss`` and
 ``postprocess``. Presets (each documents its command and cost):
 
 * ``paper``: the SpineNet paper's proxy (§5.1): SpineNet-49 scaled by 0.25,

@@ -16,7 +16,7 @@ from typing import Callable
 import flax.linen as nn
 import jax
 
-from proxy_task.backbones.fast_conv import conv_general_dilated
+from proxy_task.kernels import convolution
 from proxy_task.backbones.layers import activation_fn, batch_norm
 from proxy_task.backbones.options import BackboneOptions
 from proxy_task.detection import BOX_COORDINATES, AnchorConfig
@@ -36,6 +36,7 @@ class Subnet(nn.Module):
     @nn.compact
     def __call__(self, features: dict[int, jax.Array], train: bool) -> dict[int, jax.Array]:
         opts = self.options
+        conv_general_dilated = convolution(opts.kernels)
         convs = [
             nn.Conv(
                 self.num_filters, (3, 3), padding="SAME", kernel_init=nn.initializers.normal(0.01),

@@ -25,11 +25,11 @@ from proxy_task.config import ProxyConfig
 from proxy_task.data import build_dataset, dataset_info, ensure_prepared
 from proxy_task.detection import AnchorConfig, generate_anchors
 from proxy_task.evaluation import CocoEvaluator
-from proxy_task.host_allocator import active_allocator
+from proxy_task.runtime.host_allocator import active_allocator
 from proxy_task.optimizer import make_optimizer
 from proxy_task.retinanet import RetinaNet
 from proxy_task.train_step import NonFiniteLossError, StepContext, TrainState, eval_step, train_step
-from proxy_task.xla_cpu_options import jit_options
+from proxy_task.runtime.xla_cpu_options import jit_options
 from search_space.cost import count_cost
 from search_space.serialization import spec_to_dict
 from search_space.spec import ArchitectureSpec
@@ -54,7 +54,7 @@ class ProxyResult:
     steps: int
     final_loss: float
     device: str
-    host_allocator: str  # 'jemalloc' or 'system' (see proxy_task.host_allocator)
+    host_allocator: str  # 'jemalloc' or 'system' (see proxy_task.runtime.host_allocator)
 
     @property
     def reward(self) -> float:

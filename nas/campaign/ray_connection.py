@@ -20,7 +20,7 @@ import time
 from nas.campaign import ray_reaper
 from nas.campaign.config import CampaignConfig
 from nas.overrides import ConfigError
-from proxy_task.host_allocator import child_environment
+from proxy_task.runtime.host_allocator import child_environment
 
 _watchdog = None  # the ray_reaper of the local Ray cluster this process started, if any
 
@@ -29,7 +29,7 @@ def connect(address: str | None, config: CampaignConfig) -> bool:
     """Joins the Ray cluster at ``address`` (``auto``, ``ray://...``) or starts a local one.
 
     Returns whether this call started Ray. Refuses trial resources no node has, and allocator
-    settings (``proxy_task.host_allocator``) the trials could not start with.
+    settings (``proxy_task.runtime.host_allocator``) the trials could not start with.
     """
     import ray
 

@@ -23,7 +23,7 @@ import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from proxy_task.host_allocator import child_environment  # standard library only: no TF or JAX here
+from proxy_task.runtime.host_allocator import child_environment  # standard library only: no TF or JAX here
 from storage.trial_record import Cause, Measurement, TrialOutcome
 
 if TYPE_CHECKING:  # a surrogate trial's worker never imports the proxy task (TensorFlow, JAX)
@@ -125,7 +125,7 @@ def run_proxy(task: TrialTask) -> Measurement:
     result_file = workdir / "outcome.json"
     result_file.unlink(missing_ok=True)
     (workdir / "task.pkl").write_bytes(pickle.dumps(task))
-    # The child trains on jemalloc: XLA's per-step buffers then stay mapped (proxy_task.host_allocator).
+    # The child trains on jemalloc: XLA's per-step buffers then stay mapped (proxy_task.runtime.host_allocator).
     env = {**child_environment(os.environ), **dict(task.env), WORKER_PID: str(os.getpid())}
     attempt = begin_attempt(workdir)
     with open(workdir / "trial.log", "ab") as log:

@@ -7,9 +7,8 @@ import jax
 import jax.numpy as jnp
 
 from proxy_task.backbones.batch_norm import BatchNorm
-from proxy_task.backbones.max_pool import max_pool_3x3_s2  # noqa: F401  (re-exported; fast gradient)
 from proxy_task.backbones.options import BackboneOptions
-from proxy_task.backbones.fast_conv import conv_general_dilated
+from proxy_task.kernels import convolution, max_pool_stride_2
 
 # Keras' default 'VarianceScaling': scale 1, fan_in, truncated normal.
 KERNEL_INIT = nn.initializers.variance_scaling(1.0, "fan_in", "truncated_normal")
@@ -53,11 +52,16 @@ class ConvBN(nn.Module):
             use_bias=False,
             kernel_init=KERNEL_INIT,
             dtype=self.options.dtype,
-            conv_general_dilated=conv_general_dilated,  # matmul gradients where they are faster
+            conv_general_dilated=convolution(self.options.kernels),  # matmul gradients where they are faster
             name="conv",
         )(x)
         x = batch_norm(self.options, train, "bn")(x)
         return activation_fn(self.options.activation)(x) if self.activate else x
+
+
+def max_pool_3x3_s2(x: jax.Array, options: BackboneOptions) -> jax.Array:
+    """TF's ``MaxPool2D(3, strides=2, padding='SAME')`` (the stem's pool, and resampling down by 4x or more)."""
+    return max_pool_stride_2(x, options.kernels)
 
 
 def nearest_upsample(x: jax.Array, scale: int) -> jax.Array:

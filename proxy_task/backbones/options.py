@@ -7,6 +7,8 @@ from typing import Any
 
 import jax.numpy as jnp
 
+from proxy_task.kernels.switch import KERNEL_SETTINGS
+
 ACTIVATIONS = ("relu", "swish")
 COMPUTE_DTYPES = ("float32", "bfloat16")
 MOVING_VARIANCES = ("unbiased", "biased")  # TF Model Garden's convention, Flax's (proxy_task.backbones.batch_norm)
@@ -23,6 +25,9 @@ class BackboneOptions:
     activations and convolutions (parameters, BN statistics and the losses stay
     float32); ``'bfloat16'`` suits GPUs and TPUs. It is a name, not a dtype
     object, so that the config stays JSON-able and ``--set`` can change it.
+    ``kernels`` (``auto``, ``on``, ``off``) chooses the hand-written gradients of
+    ``proxy_task.kernels`` (``auto``: on the CPU backend only); values are the
+    same either way.
     """
 
     activation: str = "relu"
@@ -31,8 +36,11 @@ class BackboneOptions:
     norm_moving_variance: str = "unbiased"
     stochastic_depth_rate: float = 0.0
     compute_dtype: str = "float32"
+    kernels: str = "auto"
 
     def __post_init__(self):
+        if self.kernels not in KERNEL_SETTINGS:
+            raise ValueError(f"kernels {self.kernels!r} is not supported; use one of {list(KERNEL_SETTINGS)}")
         if self.compute_dtype not in COMPUTE_DTYPES:
             raise ValueError(f"compute_dtype {self.compute_dtype!r} is not supported; use one of {list(COMPUTE_DTYPES)}")
         if self.norm_moving_variance not in MOVING_VARIANCES:

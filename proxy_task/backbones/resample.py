@@ -37,7 +37,7 @@ class Resample(nn.Module):
             x = ConvBN(self.reduced, 3, 2, options=opts, name="down")(x, train)
             size = -(-size // 2)
             while size > self.target_size:
-                x = max_pool_3x3_s2(x)
+                x = max_pool_3x3_s2(x, opts)
                 size = -(-size // 2)
         elif size < self.target_size:
             x = nearest_upsample(x, self.target_size // size)

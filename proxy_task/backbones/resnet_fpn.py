@@ -14,7 +14,7 @@ import jax
 from proxy_task.backbones.blocks import BlockGroup
 from proxy_task.backbones.layers import KERNEL_INIT, ConvBN, activation_fn, batch_norm, max_pool_3x3_s2, nearest_upsample
 from proxy_task.backbones.options import BackboneOptions
-from proxy_task.backbones.fast_conv import conv_general_dilated
+from proxy_task.kernels import convolution
 from search_space.cost.resnet_fpn_layers import RESNET_LEVELS, resnet_filters
 from search_space.scaling import STEM_CONV_FILTERS, Scaling
 from search_space.spec import ResNetFpnSpec
@@ -32,7 +32,7 @@ class Fpn(nn.Module):
         opts = self.options
         conv = lambda k, s, name: nn.Conv(  # noqa: E731
             self.width, (k, k), strides=(s, s), padding="SAME", kernel_init=KERNEL_INIT,
-            dtype=opts.dtype, conv_general_dilated=conv_general_dilated, name=name,
+            dtype=opts.dtype, conv_general_dilated=convolution(opts.kernels), name=name,
         )
         top = min(5, self.max_level)
         lateral = {l: conv(1, 1, f"lateral_{l}")(features[l]) for l in range(self.min_level, top + 1)}
@@ -64,7 +64,7 @@ class ResNetFpn(nn.Module):
         validate(self.spec, images.shape[1])
         opts = self.options
         x = ConvBN(STEM_CONV_FILTERS, 7, 2, options=opts, name="stem")(images.astype(opts.dtype), train)
-        x = max_pool_3x3_s2(x)
+        x = max_pool_3x3_s2(x, opts)
         features = {}
         for level, repeats in zip(RESNET_LEVELS, self.spec.blocks_per_level):
             x = BlockGroup(

@@ -69,7 +69,7 @@ class SpineNet(nn.Module):
         nodes = resolve(self.spec, self.scaling.replace(input_size=size))
         opts = self.options
         x = ConvBN(STEM_CONV_FILTERS, 7, 2, options=opts, name="stem")(images.astype(opts.dtype), train)
-        x = max_pool_3x3_s2(x)
+        x = max_pool_3x3_s2(x, opts)
         features: dict[int, jax.Array] = {}
         for node in nodes:
             if not node.used:

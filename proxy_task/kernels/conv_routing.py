@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from jax import lax
 
-from proxy_task.backbones.patch_conv import THIN_INPUT_CHANNELS, patch_conv, same_padding
-from proxy_task.backbones.pointwise_conv import NHWC, pointwise_conv
+from proxy_task.kernels.patch_conv import THIN_INPUT_CHANNELS, patch_conv, same_padding
+from proxy_task.kernels.pointwise_conv import NHWC, pointwise_conv
 
 WIDE_OUTPUT_CHANNELS = 256
 

@@ -18,7 +18,7 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from proxy_task.backbones.patch_conv import same_padding
+from proxy_task.kernels.patch_conv import same_padding
 
 WINDOW, STRIDE = 3, 2
 # Padded input row 2a + r lies in window a at offset r, and, for r = 0, also

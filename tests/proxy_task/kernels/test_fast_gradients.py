@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from jax import lax
 
-from proxy_task.backbones import fast_conv
-from proxy_task.backbones.max_pool import max_pool_3x3_s2
-from proxy_task.backbones.patch_conv import same_padding
-from proxy_task.backbones.fast_conv import conv_general_dilated
+from proxy_task.kernels import conv_routing
+from proxy_task.kernels.max_pool import max_pool_3x3_s2
+from proxy_task.kernels.patch_conv import same_padding
+from proxy_task.kernels.conv_routing import conv_general_dilated
 
 
 def _reference_pool(x):
@@ -83,18 +83,18 @@ def test_same_padding_matches_xla(size, kernel, stride):
 
 def test_routing_by_shape(monkeypatch):
     calls = []
-    monkeypatch.setattr(fast_conv, "patch_conv", lambda *a: calls.append("patch") or lax.conv_general_dilated(
+    monkeypatch.setattr(conv_routing, "patch_conv", lambda *a: calls.append("patch") or lax.conv_general_dilated(
         a[0], a[1], a[2], a[3], dimension_numbers=("NHWC", "HWIO", "NHWC")))
-    monkeypatch.setattr(fast_conv, "pointwise_conv", lambda x, k, s, p: calls.append("pointwise") or
+    monkeypatch.setattr(conv_routing, "pointwise_conv", lambda x, k, s, p: calls.append("pointwise") or
                         lax.conv_general_dilated(x, k, s, "VALID", dimension_numbers=("NHWC", "HWIO", "NHWC")))
     x3, x64 = jnp.ones((1, 8, 8, 3)), jnp.ones((1, 8, 8, 64))
-    route = functools.partial(fast_conv.conv_general_dilated, dimension_numbers=("NHWC", "HWIO", "NHWC"))
+    route = functools.partial(conv_routing.conv_general_dilated, dimension_numbers=("NHWC", "HWIO", "NHWC"))
     route(x3, jnp.ones((7, 7, 3, 8)), (2, 2), "SAME")  # stem
     route(x64, jnp.ones((3, 3, 64, 720)), (1, 1), "SAME")  # COCO class predictor
     route(x64, jnp.ones((1, 1, 64, 16)), (1, 1), "SAME")
     route(x64, jnp.ones((3, 3, 64, 64)), (1, 1), "SAME")  # XLA's own
     route(x64, jnp.ones((3, 3, 64, 720)), (1, 1), "SAME", rhs_dilation=(2, 2))  # dilated: XLA's own
-    fast_conv.conv_general_dilated(jnp.ones((1, 3, 8, 8)), jnp.ones((8, 3, 7, 7)), (2, 2), "SAME")  # lax's NCHW
+    conv_routing.conv_general_dilated(jnp.ones((1, 3, 8, 8)), jnp.ones((8, 3, 7, 7)), (2, 2), "SAME")  # lax's NCHW
     assert calls == ["patch", "patch", "pointwise"]
 
 

@@ -7,13 +7,13 @@ import sys
 
 import pytest
 
-from proxy_task import host_allocator
+from proxy_task.runtime import host_allocator
 
 # Allocates and frees a 128 MB XLA output buffer per call, as a training step's temporaries are;
 # prints the allocator and the minor page faults of the last 5 calls.
 FAULTS_PER_CALL = """
 import json, resource, jax, jax.numpy as jnp
-from proxy_task.host_allocator import active_allocator
+from proxy_task.runtime.host_allocator import active_allocator
 double = jax.jit(lambda x: x * 2.0)
 x = jnp.ones((32 * 1024 * 1024,), jnp.float32)
 for _ in range(3):
@@ -90,8 +90,8 @@ def test_jemalloc_children_reuse_xla_buffers_instead_of_faulting_them_in():
 
 @pytest.mark.skipif(host_allocator.find_jemalloc() is None, reason="no jemalloc on this machine")
 def test_a_process_restarts_itself_on_jemalloc_once():
-    report = "import os; from proxy_task.host_allocator import active_allocator; print(active_allocator())"
-    restart = ("from proxy_task.host_allocator import reexecute_with_allocator; "
+    report = "import os; from proxy_task.runtime.host_allocator import active_allocator; print(active_allocator())"
+    restart = ("from proxy_task.runtime.host_allocator import reexecute_with_allocator; "
                f"reexecute_with_allocator(['-c', {report!r}]); print('not restarted')")
     for switch, expected in (("jemalloc", "jemalloc"), ("system", "not restarted")):
         done = subprocess.run([sys.executable, "-c", restart], env=_clean_environ(**{host_allocator.SWITCH: switch}),

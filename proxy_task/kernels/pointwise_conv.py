@@ -9,7 +9,7 @@ gradients are two ``dot_general`` (kernel: contract batch and space; input:
 contract output channels), which need no layout change. The forward pass is
 unchanged (the same convolution, so the program's convolutions and their
 multiply-adds are what ``search_space.cost`` counts); gradients agree with
-autodiff's to float rounding. ``fast_conv.conv_general_dilated`` routes 1x1
+autodiff's to float rounding. ``conv_routing.conv_general_dilated`` routes 1x1
 convolutions here.
 """
 

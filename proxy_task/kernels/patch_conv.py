@@ -17,7 +17,7 @@ to 220, against about 300 for the forward pass (2-core EPYC, 512 px, batch
 
 The forward pass is the same convolution (so ``search_space.cost`` counts
 what runs); gradients agree with autodiff's to float rounding. Only 'SAME'
-or explicit padding, NHWC/HWIO, no dilation or groups: ``fast_conv`` routes.
+or explicit padding, NHWC/HWIO, no dilation or groups: ``conv_routing`` routes.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from proxy_task.backbones.pointwise_conv import NHWC, contract_over_images
+from proxy_task.kernels.pointwise_conv import NHWC, contract_over_images
 
 THIN_INPUT_CHANNELS = 4  # at most this many input channels: channel-major patches
 

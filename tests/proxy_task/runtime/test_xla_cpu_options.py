@@ -5,8 +5,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from proxy_task import xla_cpu_options
-from proxy_task.xla_cpu_options import OPTION, jit_options, step_compiler_options
+from proxy_task.runtime import xla_cpu_options
+from proxy_task.runtime.xla_cpu_options import OPTION, jit_options, step_compiler_options
 
 
 def _conv_loss(x, w, a):
