@@ -44,7 +44,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from nas.campaign import config as campaign_config
+from nas.campaign import config_loading as campaign_config
 from nas.campaign.directory import CampaignDir
 from nas.campaign.launch import search
 

@@ -85,7 +85,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_search(args: argparse.Namespace) -> int:
     import time
 
-    from nas.campaign import config as campaign_config
+    from nas.campaign import config_loading as campaign_config
     from nas.campaign.launch import search
 
     config = campaign_config.resolve(args.set or [], args.config)  # every key checked before anything starts

@@ -5,8 +5,10 @@ concurrency, controller updates, repeats, failure policy), ``resources`` (what
 one trial holds), ``trial`` (what a trial runs and its time limit), ``output``
 (progress, TensorBoard, checkpoints, export) and ``proxy`` (the proxy task's
 ``ProxyConfig``, from the preset named by ``preset``). Keys are set as
-``--set key=value`` or in a JSON/TOML file, all through ``nas.overrides``, and
-every key and value is checked before anything starts.
+``--set key=value`` or in a JSON/TOML file, all through ``nas.overrides``
+(``config_loading`` reads them), and every key and value is checked before
+anything starts: each class checks its own values when it is built, with the
+fix in the message.
 
 The default is the README's main job: a small real campaign on the embedded
 dataset with the ``cpu`` preset, 4 trials of a few minutes each on 2 cores::
@@ -23,14 +25,17 @@ space; needs COCO and accelerators)::
 from __future__ import annotations
 
 import dataclasses
-import json
-import tomllib
-from pathlib import Path
-from typing import Any, Sequence
 
-from nas.campaign.config_checks import check
-from nas.overrides import ConfigError, apply_values, check_key, get_value, parse_assignment, valid_keys
-from proxy_task.config import PRESETS, ProxyConfig, get_preset
+from nas.overrides import ConfigError
+from proxy_task.config import ProxyConfig, get_preset
+from storage.trial_record import Cause
+
+MODES = ("sync", "async")
+TRIAL_KINDS = ("proxy", "surrogate")
+DISPATCHERS = ("tune", "tasks")
+# A fault fails a trial with a cause, or 'crash' kills its Ray worker (an infrastructure failure).
+FAULTS = (*(cause.value for cause in Cause), "crash")
+CAMPAIGN_LEVEL_SETTINGS = ("seed", "on_failure", "failure_reward")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,6 +76,35 @@ class SearchConfig:
     on_failure: str = "skip"
     failure_reward: float = 0.0
 
+    def __post_init__(self):
+        from controller import make_config
+        from controller.settings_checks import SettingError
+        from search_space.errors import SpecError
+        from search_space.spaces import get_space
+
+        try:
+            get_space(self.space)
+        except SpecError as err:
+            raise ConfigError(f"search.space: {err}") from None
+        shadowed = sorted(set(self.settings) & set(CAMPAIGN_LEVEL_SETTINGS))
+        if shadowed:
+            raise ConfigError(f"search.settings: set {', '.join('search.' + k for k in shadowed)} instead")
+        try:
+            make_config(self.searcher, seed=self.seed, on_failure=self.on_failure,
+                        failure_reward=self.failure_reward, **self.settings)
+        except SettingError as err:
+            key = f"search.{err.name}" if err.name in CAMPAIGN_LEVEL_SETTINGS else f"search.settings.{err.name}"
+            raise ConfigError(f"{key}: {err.detail}") from None
+        except (TypeError, ValueError) as err:
+            raise ConfigError(f"search.searcher / search.settings: {err}") from None
+        if self.num_trials < 1 or self.concurrency < 1:
+            raise ConfigError(f"search.num_trials ({self.num_trials}) and search.concurrency "
+                              f"({self.concurrency}) must be >= 1")
+        if self.mode not in MODES:
+            raise ConfigError(f"search.mode={self.mode!r}; use one of {list(MODES)}")
+        if self.max_failures is not None and self.max_failures < 1:
+            raise ConfigError(f"search.max_failures={self.max_failures}; use a count >= 1, or null for no limit")
+
 
 @dataclasses.dataclass(frozen=True)
 class ResourcesConfig:
@@ -93,6 +127,20 @@ class ResourcesConfig:
     custom: dict = dataclasses.field(default_factory=dict)
     gpu_memory_fraction: float | None = None
     connect_timeout_s: float = 60.0
+
+    def __post_init__(self):
+        if self.cpus < 0 or self.gpus < 0:
+            raise ConfigError(f"resources.cpus ({self.cpus}) and resources.gpus ({self.gpus}) must be >= 0")
+        if self.gpus > 1 and self.gpus != int(self.gpus):
+            raise ConfigError(f"resources.gpus={self.gpus}: a fraction must be below 1 (e.g. 0.5), else whole GPUs")
+        for name, amount in self.custom.items():
+            if not isinstance(amount, (int, float)) or isinstance(amount, bool) or amount < 0:
+                raise ConfigError(f"resources.custom.{name}={amount!r}: an amount must be a number >= 0")
+        fraction = self.gpu_memory_fraction
+        if fraction is not None and not 0 < fraction <= 1:
+            raise ConfigError(f"resources.gpu_memory_fraction={fraction}: use a fraction in (0, 1]")
+        if not self.connect_timeout_s > 0:
+            raise ConfigError(f"resources.connect_timeout_s={self.connect_timeout_s}: use a number of seconds > 0")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -123,6 +171,20 @@ class TrialConfig:
     surrogate_seconds: float = 0.0
     inject_faults: dict = dataclasses.field(default_factory=dict)
 
+    def __post_init__(self):
+        if self.dispatch not in DISPATCHERS:
+            raise ConfigError(f"trial.dispatch={self.dispatch!r}; use one of {list(DISPATCHERS)}")
+        if self.kind not in TRIAL_KINDS:
+            raise ConfigError(f"trial.kind={self.kind!r}; use one of {list(TRIAL_KINDS)}")
+        if self.time_limit_s is not None and self.time_limit_s <= 0:
+            raise ConfigError(f"trial.time_limit_s={self.time_limit_s}: use seconds > 0, or null for no limit")
+        if self.infra_retries < 0 or self.surrogate_seconds < 0:
+            raise ConfigError("trial.infra_retries and trial.surrogate_seconds must be >= 0")
+        for trial_id, fault in self.inject_faults.items():
+            if not str(trial_id).isdigit() or fault not in FAULTS:
+                raise ConfigError(f"trial.inject_faults: {trial_id!r}: {fault!r}; "
+                                  f"use a trial id and one of {list(FAULTS)}")
+
 
 @dataclasses.dataclass(frozen=True)
 class OutputConfig:
@@ -143,14 +205,19 @@ class OutputConfig:
     checkpoint_every_s: float = 10.0
     export_top_k: int = 3
 
+    def __post_init__(self):
+        if self.progress_every_s <= 0 or self.checkpoint_every_s < 0 or self.export_top_k < 1:
+            raise ConfigError("output: progress_every_s must be > 0, checkpoint_every_s >= 0 and export_top_k >= 1")
+
 
 @dataclasses.dataclass(frozen=True)
 class CampaignConfig:
     preset: str = "cpu"
-    search: SearchConfig = SearchConfig()
-    resources: ResourcesConfig = ResourcesConfig()
-    trial: TrialConfig = TrialConfig()
-    output: OutputConfig = OutputConfig()
+    # Factories: a default is built (and checked) with its config, not when this module is imported.
+    search: SearchConfig = dataclasses.field(default_factory=SearchConfig)
+    resources: ResourcesConfig = dataclasses.field(default_factory=ResourcesConfig)
+    trial: TrialConfig = dataclasses.field(default_factory=TrialConfig)
+    output: OutputConfig = dataclasses.field(default_factory=OutputConfig)
     proxy: ProxyConfig = dataclasses.field(default_factory=lambda: get_preset("cpu"))
 
     def trial_resources(self) -> dict[str, float]:
@@ -159,123 +226,3 @@ class CampaignConfig:
         if self.resources.gpus:
             bundle["GPU"] = float(self.resources.gpus)
         return {**bundle, **{k: float(v) for k, v in self.resources.custom.items()}}
-
-
-# Keys ``resume`` accepts: they change the budget or the machines, not what
-# the searcher has learned or how trials are scored.
-RESUMABLE_KEYS = (
-    "search.num_trials", "search.max_failures", "search.concurrency",
-    "resources.", "trial.time_limit_s", "trial.infra_retries", "output.",
-)
-
-
-def resolve(assignments: Sequence[str] = (), file: str | Path | None = None) -> CampaignConfig:
-    """The config from a file and ``key=value`` assignments (a later one wins), checked.
-
-    Raises:
-      ConfigError: an unknown key or a bad value, with the fix.
-    """
-    values = dict(read_file(file)) if file else {}
-    values.update(parse_assignment(assignment, example="search.num_trials=8") for assignment in assignments)
-    config = from_values(values)
-    return with_derived_defaults(config)
-
-
-def from_values(values: dict[str, Any]) -> CampaignConfig:
-    """Applies ``{dotted key: value}`` to the defaults of the preset named by ``preset``."""
-    preset = values.get("preset", CampaignConfig.preset)
-    if preset not in PRESETS:
-        raise ConfigError(f"preset={preset!r}: unknown preset; choose one of {sorted(PRESETS)}")
-    base = CampaignConfig(preset=preset, proxy=get_preset(preset))
-    config = apply_values(base, _merge_dict_items(base, values))
-    check(config)
-    return config
-
-
-def with_derived_defaults(config: CampaignConfig) -> CampaignConfig:
-    """Fixes defaults that depend on other keys, so that campaign.json states them."""
-    search = config.search
-    if search.searcher == "reinforce" and search.mode == "sync" and "batch_size" not in search.settings:
-        search = dataclasses.replace(search, settings={**search.settings, "batch_size": search.concurrency})
-    return dataclasses.replace(config, search=search)
-
-
-def _is_dict_item(base: CampaignConfig, key: str, keys: list[str]) -> bool:
-    """Whether ``key`` names an entry of a dict-valued key (``search.settings.lr``)."""
-    parent = key.rpartition(".")[0]
-    return key not in keys and parent in keys and isinstance(get_value(base, parent), dict)
-
-
-def _merge_dict_items(base: CampaignConfig, values: dict[str, Any]) -> dict[str, Any]:
-    """``search.settings.lr=0.1`` -> an entry of the dict-valued key ``search.settings``."""
-    keys = valid_keys(base)
-    merged: dict[str, Any] = {}
-    items: list[tuple[str, str, Any]] = []
-    for key, value in values.items():
-        parent, _, item = key.rpartition(".")
-        if _is_dict_item(base, key, keys):
-            items.append((parent, item, value))
-        else:
-            check_key(base, key, keys)
-            merged[key] = value
-    for parent, item, value in items:
-        current = merged.get(parent, get_value(base, parent))
-        if not isinstance(current, dict):
-            raise ConfigError(f"{parent}: expected a JSON object, got {current!r}")
-        merged[parent] = {**current, item: value}
-    return merged
-
-
-def read_file(path: str | Path) -> dict[str, Any]:
-    """A JSON or TOML config file as ``{dotted key: value}`` (nested tables flatten)."""
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"config file {str(path)!r} does not exist")
-    try:
-        data = tomllib.loads(path.read_text()) if path.suffix == ".toml" else json.loads(path.read_text())
-    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as err:
-        raise ConfigError(f"config file {str(path)!r} is malformed: {err}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"config file {str(path)!r} must hold an object of keys, e.g. {{\"search\": {{\"num_trials\": 8}}}}")
-    return flatten(data)
-
-
-def flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested dicts to dotted keys; dict-valued leaves (``settings``, ``custom``...) stay dicts."""
-    leaves = set(valid_keys(CampaignConfig()))
-    flat: dict[str, Any] = {}
-    for name, value in data.items():
-        key = f"{prefix}{name}"
-        if isinstance(value, dict) and key not in leaves:
-            flat.update(flatten(value, f"{key}."))
-        else:
-            flat[key] = value
-    return flat
-
-
-def to_dict(config: CampaignConfig) -> dict[str, Any]:
-    """The config as nested JSON-able dicts (what campaign.json stores)."""
-    return json.loads(json.dumps(dataclasses.asdict(config)))
-
-
-def from_dict(data: dict[str, Any]) -> CampaignConfig:
-    """Inverse of ``to_dict``; refuses a dict this version cannot rebuild exactly."""
-    config = from_values(flatten(data))
-    if to_dict(config) != data:
-        raise ConfigError("the saved campaign config does not rebuild exactly with this version of spinenet-nas")
-    return config
-
-
-def check_resume_overrides(assignments: Sequence[str]) -> None:
-    """Refuses keys that would change what the campaign has learned so far."""
-    base = CampaignConfig()
-    keys = valid_keys(base)
-    for assignment in assignments:
-        key = assignment.partition("=")[0].strip()
-        if not _is_dict_item(base, key, keys):
-            check_key(base, key, keys)  # an unknown key: say so, with the valid keys
-        if not any(key == k or (k.endswith(".") and key.startswith(k)) for k in RESUMABLE_KEYS):
-            raise ConfigError(
-                f"{key!r} cannot change when resuming (the searcher's state depends on it); "
-                f"resume accepts {', '.join(k + '*' if k.endswith('.') else k for k in RESUMABLE_KEYS)}"
-            )

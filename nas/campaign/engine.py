@@ -8,7 +8,8 @@ Every step leaves the campaign directory consistent, in this order:
 2. a finished trial is appended to trials.jsonl (fsynced) before the searcher
    hears of it;
 3. the searcher hears of trials in a fixed order: the order of trials.jsonl
-   (async), or at the end of each batch in proposal order (sync).
+   (async), or at the end of each batch in proposal order (sync); the feed of
+   ``search.mode`` (``feed_order``) decides, and also how many may run.
 
 So the searcher's state is always a function of the two files, and
 ``recovery.replay`` rebuilds it exactly after a crash at any instant.
@@ -27,6 +28,7 @@ from typing import Any, Callable
 from controller import Proposal, Searcher
 from nas.campaign.config import CampaignConfig
 from nas.campaign.directory import CampaignDir
+from nas.campaign.feed_order import make_feed
 from nas.campaign.records import OUTCOME_KEYS, cached_record, is_genuine_failure, make_record, reusable
 from search_space.canonical import spec_hash
 from storage.trial_record import TrialOutcome, is_ok
@@ -49,13 +51,9 @@ class Campaign:
         self.waiting: dict[str, list[Proposal]] = {}  # repeats of a running architecture
         self._running_hash: dict[str, int] = {}
         self._hash: dict[int, str] = {}
+        self.feed = make_feed(config.search.mode, config.search.concurrency, config.search.num_trials)
         self.issued = 0  # proposal ids 0..issued-1 exist
-        self.lost = 0  # of those, ids whose proposal ``resume --repair`` set aside unfinished (not budgeted)
-        self.late: set[int] = set()  # sync mode, after a repair: trials fed back as they finish (batch gone)
-        self.batch: list[int] = []  # sync mode: the current batch's proposal ids
-        self.batch_index = -1
-        self.batch_target = 0
-        self.held: dict[int, dict[str, Any]] = {}  # sync mode: finished, fed back at batch end
+        self.skipped = 0  # of those, ids whose proposal ``resume --repair`` set aside unfinished (not budgeted)
         self.num_records = self.num_failures = self.num_cached = 0
         self.best: tuple[float, int] | None = None
         self.device_seconds = 0.0
@@ -67,17 +65,16 @@ class Campaign:
 
     def next_proposal(self) -> Proposal | str | None:
         """A proposal to run now, ``None`` (ask again later) or ``FINISHED``."""
-        search = self.config.search
         while True:
             if self.stop_reason is not None:
                 return FINISHED
-            if search.mode == "async" and len(self.in_flight) >= search.concurrency:
+            if not self.feed.can_dispatch(len(self.in_flight)):
                 return None
             if self.queue:
                 proposal = self.queue.popleft()
-            elif self.proposed >= search.num_trials:
+            elif self.proposed >= self.config.search.num_trials:
                 return None if self.waiting else FINISHED
-            elif search.mode == "sync" and not self._batch_open():
+            elif not self.feed.can_propose(self.proposed):
                 return None
             else:
                 proposal = self._propose()
@@ -115,7 +112,7 @@ class Campaign:
         """The driver itself failed (a bug, a full disk): stop proposing; the launcher re-raises it."""
         if self.error is None:
             self.error = error
-            self.stop_reason = f"the driver failed: {type(error).__name__}: {error}"
+            self.stop_reason = f"the driver failed: {type(error).__name__}: {error}"  # overrides any other reason
 
     def abandon(self, trial_id: int) -> None:
         """A trial stopped by an interruption: it stays pending and re-runs on resume."""
@@ -129,7 +126,7 @@ class Campaign:
     @property
     def proposed(self) -> int:
         """Proposals that count against ``search.num_trials``."""
-        return self.issued - self.lost
+        return self.issued - self.skipped
 
     @property
     def running(self) -> int:
@@ -142,28 +139,33 @@ class Campaign:
             self.searcher.save(self.dir.searcher_file)
             self._last_checkpoint = now
 
-    # -- internals ------------------------------------------------------------
+    # -- what recovery calls ---------------------------------------------------
 
-    def _batch_open(self) -> bool:
-        """Sync mode: whether the batch takes another proposal (starting one if needed)."""
-        if not self.batch:
-            self.batch_index += 1
-            self.batch_target = min(self.config.search.concurrency, self.config.search.num_trials - self.proposed)
-        return len(self.batch) < self.batch_target
+    def restore(self, issued: int, journaled: int, unfinished: list[Proposal]) -> None:
+        """Proposal ids ``0..issued-1`` were issued, ``journaled`` of them are in proposals.jsonl
+        (the rest were set aside by a repair), and ``unfinished`` run again under their own ids."""
+        self.issued = issued
+        self.skipped = issued - journaled
+        for proposal in unfinished:
+            self._track(proposal)
+            self.queue.append(proposal)
+
+    def stop(self, reason: str) -> None:
+        """Proposes nothing more; the campaign ends when its running trials do."""
+        if self.stop_reason is None:
+            self.stop_reason = reason
+
+    # -- internals ------------------------------------------------------------
 
     def _propose(self) -> Proposal:
         proposal = self.searcher.propose()
         self.issued = max(self.issued, proposal.id + 1)
-        sync = self.config.search.mode == "sync"
-        if sync:
-            self.batch.append(proposal.id)
         self.dir.proposals.append({"trial": proposal.id, "decisions": list(proposal.decisions),
-                                   "batch": self.batch_index if sync else None,
-                                   "batch_size": self.batch_target if sync else None})
-        self.track(proposal)
+                                   **self.feed.journal(proposal.id)})
+        self._track(proposal)
         return proposal
 
-    def track(self, proposal: Proposal) -> None:
+    def _track(self, proposal: Proposal) -> None:
         self._hash[proposal.id] = spec_hash(proposal.spec)
 
     def _absorb(self, proposal: Proposal) -> bool:
@@ -183,19 +185,10 @@ class Campaign:
         self.dir.trials.append(record)  # durable before the searcher hears of it
         self._hash.pop(proposal.id, None)
         self.count(record)
-        if proposal.id in self.late:
-            self.late.discard(proposal.id)
-            self._feed_back(record)
-            self.checkpoint()
-        elif self.config.search.mode == "sync":
-            self.held[proposal.id] = record
-            if len(self.batch) == self.batch_target and set(self.batch) <= set(self.held):
-                for trial_id in sorted(self.batch):
-                    self._feed_back(self.held.pop(trial_id))
-                self.batch = []
-                self.checkpoint()
-        else:
-            self._feed_back(record)
+        ready = self.feed.finished(proposal.id, record)
+        for finished in ready:
+            self._feed_back(finished)
+        if ready:
             self.checkpoint()
         for observe in self.observers:
             observe(record, self)
@@ -219,8 +212,8 @@ class Campaign:
 
     def _charge_failure(self, record: dict[str, Any]) -> None:
         limit = self.config.search.max_failures
-        if limit is not None and self.num_failures >= limit and self.stop_reason is None:
-            self.stop_reason = failure_budget_message(self, record)
+        if limit is not None and self.num_failures >= limit:
+            self.stop(failure_budget_message(self, record))
 
 
 def failure_budget_message(campaign: Campaign, last: dict[str, Any] | None) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Sequence
 
 from controller import make_searcher
-from nas.campaign import config as config_lib
+from nas.campaign import config_loading as config_lib
 from nas.campaign.config import CampaignConfig
 from nas.campaign.directory import CampaignDir
 from nas.campaign.engine import Campaign

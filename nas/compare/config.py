@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Sequence
 
-from nas.campaign import config as campaign_config
+from nas.campaign import config_loading as campaign_config
 from nas.campaign.config import CampaignConfig
 from nas.overrides import ConfigError, apply_overrides
 from proxy_task.config import PRESETS as PROXY_PRESETS

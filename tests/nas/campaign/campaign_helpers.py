@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nas.campaign import config as campaign_config
+from nas.campaign import config_loading as campaign_config
 from nas.campaign.directory import CampaignDir
 from nas.campaign.engine import FINISHED
 from nas.campaign.launch import open_campaign

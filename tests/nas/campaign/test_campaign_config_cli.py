@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from nas.campaign import config as campaign_config
+from nas.campaign import config_loading as campaign_config
 from nas.cli import main
 from nas.overrides import ConfigError
 

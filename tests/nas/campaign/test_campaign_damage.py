@@ -10,7 +10,7 @@ import shutil
 import numpy as np
 import pytest
 
-from nas.campaign import config as campaign_config
+from nas.campaign import config_loading as campaign_config
 from nas.campaign.directory import CampaignDir
 from nas.campaign.launch import open_campaign
 from nas.campaign.repair import repair as repair_campaign
@@ -165,9 +165,9 @@ def test_a_lost_record_of_a_closed_sync_batch_is_refused_then_run_again_and_fed_
     with pytest.raises(ConfigError, match=r"lacks the records of trials \[1\] of sync batch 0, but batch 1 .*--repair"):
         _open(root)  # a line cut out cleanly is caught by the batches
     campaign, notes = _open(root, repair=True)
-    assert notes == [] and campaign.late == {1} and [p.id for p in campaign.queue] == [1]
+    assert notes == [] and campaign.feed.late == {1} and [p.id for p in campaign.queue] == [1]
     drive(campaign, np.random.default_rng(0))
-    assert campaign.late == set() and campaign.finished
+    assert campaign.feed.late == set() and campaign.finished
     completed = [t.id for t in campaign.searcher.history]
     assert sorted(completed) == [0, 1, 2, 3] and completed[-1] == 1  # fed back last, when it finished
     campaign.dir.close()
@@ -200,7 +200,7 @@ def test_an_unfinished_trial_whose_proposal_is_lost_is_replaced(tmp_path, finish
     campaign, notes = _open(root, repair=True)
     assert notes[1] == ("trials [0] lost their proposals before they finished: they cannot run again, and the "
                         "searcher proposes others in their place")
-    assert campaign.lost == 1 and not campaign.queue
+    assert campaign.skipped == 1 and not campaign.queue
     drive(campaign, np.random.default_rng(0))
     campaign.dir.close()
     assert [r["trial"] for r in CampaignDir(root).read_trials()] == [1, 2]  # the budget of two is met

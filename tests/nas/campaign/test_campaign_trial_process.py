@@ -2,7 +2,7 @@
 
 import time
 
-from nas.campaign import config as campaign_config
+from nas.campaign import config_loading as campaign_config
 from nas.campaign.trainable import TrialSettings, jax_environment
 from nas.campaign.trial import run_trial
 from search_space.serialization import spec_to_dict

@@ -8,7 +8,7 @@ def test_a_campaign_driver_with_tensorboard_loads_no_tensorflow(tmp_path):
     """A whole surrogate campaign (TensorBoard on, the default) in one driver process, and a proxy config's trial setup."""
     script = f"""
 import sys
-from nas.campaign import config as campaign_config
+from nas.campaign import config_loading as campaign_config
 from nas.campaign.trainable import TrialSettings
 from nas.cli import main
 status = main(["search", "--dir", {str(tmp_path / 'campaign')!r}, "--set", "trial.kind=surrogate",

@@ -13,7 +13,7 @@ NO_TENSORFLOW_CHECK = textwrap.dedent("""
     assert main(["describe", "spinenet-49"]) == 0
     from proxy_task.data import DataConfig                 # configs need no TensorFlow either
     from proxy_task.config import get_preset
-    from nas.campaign import config as campaign_config
+    from nas.campaign import config_loading as campaign_config
     campaign_config.resolve(["preset=smoke"])
     loaded = sorted(name for name in sys.modules if name.split(".")[0] in ("tensorflow", "tensorflow_datasets"))
     assert not loaded, loaded[:5]
