@@ -107,18 +107,8 @@ class CampaignDir:
 
     def lock(self) -> None:
         """Holds the directory's lock until the process exits (a kill -9 releases it)."""
-        if self._lock is not None:
-            return
-        if not os.access(self.root, os.W_OK | os.X_OK):
-            raise ConfigError(f"{self.root} is not writable by this user, and a driver records every trial "
-                              f"there; copy the campaign to a writable place (cp -r) and resume the copy")
-        handle = open(self.root / ".lock", "a")
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.close()
-            raise ConfigError(f"another driver is running the campaign in {self.root}") from None
-        self._lock = handle
+        if self._lock is None:
+            self._lock = hold_lock(self.root, "campaign")
 
     def unlock(self) -> None:
         if self._lock is not None:
@@ -136,3 +126,20 @@ class CampaignDir:
         for log in (self.trials, self.proposals, self.launches):
             log.close()
         self.unlock()
+
+
+def hold_lock(root: Path, what: str):
+    """Locks ``root/.lock`` for this process (released at exit, also by kill -9); returns the open handle.
+
+    ``what`` names the directory's contents in the messages ('campaign', 'study').
+    """
+    if not os.access(root, os.W_OK | os.X_OK):
+        raise ConfigError(f"{root} is not writable by this user, and a driver records every trial "
+                          f"there; copy the {what} to a writable place (cp -r) and resume the copy")
+    handle = open(root / ".lock", "a")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise ConfigError(f"another driver is running the {what} in {root}") from None
+    return handle

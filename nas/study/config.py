@@ -1,0 +1,98 @@
+"""A proxy study's configuration: which architectures, which fidelities, how many reruns, the verdict's bar.
+
+Every fidelity (the target and each candidate proxy) is the preset's proxy
+config with ``key=value`` overrides of ``proxy_task.config.ProxyConfig``
+(``train.epochs=1``, ``data.synthetic.num_train=200``...), checked when the
+study config is built. Keys are set with ``--set key=value`` (or a JSON/TOML
+file) through ``nas.overrides``, like a campaign's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from nas.campaign.config import ResourcesConfig, TrialConfig
+from nas.overrides import ConfigError, apply_overrides
+from proxy_task.config import PRESETS, ProxyConfig, get_preset
+
+TARGET = "target"
+
+
+@dataclasses.dataclass(frozen=True)
+class StudyConfig:
+    """What a proxy study trains and how it judges the candidates.
+
+    Attributes:
+      preset: the proxy preset every fidelity starts from.
+      space: the search space the architectures are sampled from.
+      architectures: sampled architectures, thinned for spread from ``pool``
+        uniform samples (``nas.study.plan``).
+      pool: uniform samples the spread architectures are chosen among.
+      named: architectures added by name (``spinenet-49``, ``r50-fpn``) or spec file.
+      seed: the sampling seed; trial seeds are 0, 1, ... per architecture.
+      target: overrides of the preset's proxy config for the target fidelity.
+      proxies: candidate proxies, ``{name: [overrides]}``.
+      rerun_architectures: how many architectures (the first of the list) are
+        trained again under ``reruns - 1`` more seeds at every fidelity, for the
+        reward's coefficient of variation.
+      reruns: seeds per rerun architecture, the first included.
+      min_tau: the verdict's bar for Kendall's tau against the target.
+      max_cv: the verdict's bar for the coefficient of variation over seeds.
+    """
+
+    preset: str = "smoke"
+    space: str = "spinenet-49"
+    architectures: int = 4
+    pool: int = 32
+    named: tuple[str, ...] = ("spinenet-49", "r50-fpn")
+    seed: int = 0
+    target: tuple[str, ...] = ("train.epochs=2",)
+    proxies: dict = dataclasses.field(default_factory=lambda: {"epochs-1": ["train.epochs=1"]})
+    rerun_architectures: int = 2
+    reruns: int = 3
+    min_tau: float = 0.65
+    max_cv: float = 0.4
+    resources: ResourcesConfig = dataclasses.field(default_factory=ResourcesConfig)
+    trial: TrialConfig = dataclasses.field(default_factory=TrialConfig)
+
+    def __post_init__(self):
+        from search_space.errors import SpecError
+        from search_space.spaces import get_space
+
+        if self.preset not in PRESETS:
+            raise ConfigError(f"preset={self.preset!r}: unknown preset; choose one of {sorted(PRESETS)}")
+        try:
+            get_space(self.space)
+        except SpecError as err:
+            raise ConfigError(f"space: {err}") from None
+        if self.architectures < 0 or self.pool < self.architectures:
+            raise ConfigError(f"architectures={self.architectures} and pool={self.pool}: use 0 <= architectures "
+                              f"<= pool")
+        if self.architectures + len(self.named) < 2:
+            raise ConfigError("a study ranks at least 2 architectures: raise architectures or name some")
+        if not 0 <= self.rerun_architectures <= self.architectures + len(self.named) or self.reruns < 1:
+            raise ConfigError(f"rerun_architectures={self.rerun_architectures} must be at most the study's "
+                              f"{self.architectures + len(self.named)} architectures, and reruns={self.reruns} >= 1")
+        if not self.proxies or TARGET in self.proxies:
+            raise ConfigError(f"proxies: name at least one candidate, none of them {TARGET!r}, "
+                              f"e.g. proxies={{\"epochs-1\": [\"train.epochs=1\"]}}")
+        if not -1 <= self.min_tau <= 1 or self.max_cv <= 0:
+            raise ConfigError(f"min_tau={self.min_tau} must be in [-1, 1] and max_cv={self.max_cv} > 0")
+        for name in self.fidelities:
+            self.proxy_config(name)  # every fidelity's overrides checked now
+
+    @property
+    def fidelities(self) -> tuple[str, ...]:
+        """The target first, then the candidate proxies in the order given."""
+        return (TARGET, *self.proxies)
+
+    def proxy_config(self, fidelity: str, seed: int = 0) -> ProxyConfig:
+        """The proxy config of ``fidelity`` with ``seed`` as its training and data seed (as ``compare`` does)."""
+        overrides = self.target if fidelity == TARGET else self.proxies[fidelity]
+        if isinstance(overrides, str) or not all(isinstance(o, str) for o in overrides):
+            raise ConfigError(f"{fidelity}: overrides are a list of 'key=value' strings, got {overrides!r}")
+        try:
+            config = apply_overrides(get_preset(self.preset), [*overrides, f"train.seed={seed}", f"data.seed={seed}"])
+        except ConfigError as err:
+            raise ConfigError(f"{fidelity} (overrides of preset {self.preset}'s proxy config): {err}") from None
+        return config
