@@ -10,6 +10,7 @@ import argparse
 import sys
 
 from nas.compare.command import add_parser as add_compare_parser
+from nas.study.command import add_parser as add_study_parser
 from nas.output_dirs import check_output_dir
 from nas.overrides import ConfigError
 from proxy_task.runtime.host_allocator import reexecute_with_allocator
@@ -102,7 +103,14 @@ def cmd_resume(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     from nas.campaign.directory import CampaignDir
     from nas.campaign.report import status_text, write_plots
+    from nas.study.directory import StudyDir
 
+    if StudyDir(args.dir).exists:  # a proxy study: its table so far
+        from nas.study.report import status_text as study_status
+        from nas.study.study import load_study
+
+        print(study_status(load_study(args.dir)))
+        return 0
     directory = CampaignDir(args.dir)
     print(status_text(directory, args.top))
     if not args.no_plots:
@@ -185,6 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.set_defaults(run=cmd_train)
     _add_campaign_commands(commands)
     add_compare_parser(commands)
+    add_study_parser(commands)
     return parser
 
 

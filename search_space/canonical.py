@@ -25,7 +25,7 @@ import hashlib
 
 from search_space.network_graph import Node, resolve
 from search_space.scaling import Scaling
-from search_space.spec import SpineNetSpec
+from search_space.spec import ArchitectureSpec, ResNetFpnSpec
 from search_space.validation import validate
 
 # Merging of dangling blocks depends on sizes and channel counts; at a 640
@@ -57,8 +57,13 @@ def _node_digest(node: Node, digests: dict[int, str]) -> str:
     )
 
 
-def spec_hash(spec: SpineNetSpec) -> str:
-    """A hex digest identifying the network ``spec`` builds (see module docstring)."""
+def spec_hash(spec: ArchitectureSpec) -> str:
+    """A hex digest identifying the network ``spec`` builds (see module docstring).
+
+    A ResNet-FPN is identified by what builds it (its block counts and levels; not its name).
+    """
+    if isinstance(spec, ResNetFpnSpec):
+        return _digest("resnet_fpn", spec.blocks_per_level, spec.min_level, spec.max_level)
     nodes = resolve(validate(spec), _RESOLVE_SCALING)
     digests = node_digests(nodes)
     endpoints = tuple(

@@ -30,6 +30,7 @@ class StudyConfig:
       pool: uniform samples the spread architectures are chosen among.
       named: architectures added by name (``spinenet-49``, ``r50-fpn``) or spec file.
       seed: the sampling seed; trial seeds are 0, 1, ... per architecture.
+      common: overrides of every fidelity's proxy config, first (``data.data_dir=/data/tfds``).
       target: overrides of the preset's proxy config for the target fidelity.
       proxies: candidate proxies, ``{name: [overrides]}``.
       rerun_architectures: how many architectures (the first of the list) are
@@ -46,6 +47,7 @@ class StudyConfig:
     pool: int = 32
     named: tuple[str, ...] = ("spinenet-49", "r50-fpn")
     seed: int = 0
+    common: tuple[str, ...] = ()
     target: tuple[str, ...] = ("train.epochs=2",)
     proxies: dict = dataclasses.field(default_factory=lambda: {"epochs-1": ["train.epochs=1"]})
     rerun_architectures: int = 2
@@ -89,10 +91,12 @@ class StudyConfig:
     def proxy_config(self, fidelity: str, seed: int = 0) -> ProxyConfig:
         """The proxy config of ``fidelity`` with ``seed`` as its training and data seed (as ``compare`` does)."""
         overrides = self.target if fidelity == TARGET else self.proxies[fidelity]
-        if isinstance(overrides, str) or not all(isinstance(o, str) for o in overrides):
-            raise ConfigError(f"{fidelity}: overrides are a list of 'key=value' strings, got {overrides!r}")
+        for name, given in (("common", self.common), (fidelity, overrides)):
+            if isinstance(given, str) or not all(isinstance(o, str) for o in given):
+                raise ConfigError(f"{name}: overrides are a list of 'key=value' strings, got {given!r}")
+        seeds = [f"train.seed={seed}", f"data.seed={seed}"]
         try:
-            config = apply_overrides(get_preset(self.preset), [*overrides, f"train.seed={seed}", f"data.seed={seed}"])
+            config = apply_overrides(get_preset(self.preset), [*self.common, *overrides, *seeds])
         except ConfigError as err:
             raise ConfigError(f"{fidelity} (overrides of preset {self.preset}'s proxy config): {err}") from None
         return config

@@ -32,3 +32,14 @@ def test_changes_to_used_blocks_change_the_hash():
     assert spec_hash(_with_block(SPINENET_49, 2, block_fn="residual")) != h
     assert spec_hash(_with_block(SPINENET_49, 2, parents=(0, 2))) != h
     assert spec_hash(_with_block(SPINENET_49, 2, level=4)) != h
+
+
+def test_a_resnet_fpn_is_identified_by_its_blocks_and_levels_not_its_name():
+    import dataclasses
+
+    from search_space import R50_FPN
+    from search_space.canonical import spec_hash
+
+    assert spec_hash(R50_FPN) == spec_hash(dataclasses.replace(R50_FPN, name="renamed"))
+    assert spec_hash(R50_FPN) != spec_hash(dataclasses.replace(R50_FPN, blocks_per_level=(3, 4, 23, 3)))
+    assert spec_hash(R50_FPN) != spec_hash(dataclasses.replace(R50_FPN, min_level=4))

@@ -7,7 +7,7 @@ import pytest
 
 from nas.overrides import ConfigError, apply_overrides
 from nas.study.config import TARGET, StudyConfig
-from nas.study.directory import STUDY_RECORD_KEYS, StudyDir, study_record
+from nas.study.directory import STUDY_RECORD_KEYS, study_record
 from nas.study.plan import choose_architectures, plan_trials, spread
 from nas.study.study import config_from_dict, config_to_dict, create_study, load_study
 from storage.trial_record import RECORD_KEYS, Cause, Measurement, TrialOutcome

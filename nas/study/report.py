@@ -1,0 +1,67 @@
+"""A study's report: report.md and study.csv, rewritten from the records whenever asked (partial studies too)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from nas.study.study import Study, load_study
+from results.proxy_study_table import render_study, study_rows, verdict
+from storage.atomic_file import write_atomic
+
+CSV_COLUMNS = ("fidelity", "trials", "failed", "device_seconds_per_trial", "architectures", "tau", "tau_low",
+               "tau_high", "rho", "rho_low", "rho_high", "cv_mean", "cv_max", "passes")
+
+
+def study_table(study: Study) -> tuple[list[dict], str]:
+    """The rows of ``results.proxy_study_table`` and the verdict line, for the records so far."""
+    config = study.config
+    rows = study_rows(list(study.records), config.fidelities, config.min_tau, config.max_cv, seed=config.seed)
+    return rows, verdict(rows, config.min_tau, config.max_cv)
+
+
+def status_text(study: Study) -> str:
+    rows, line = study_table(study)
+    done = len(study.records)
+    return (f"study {study.dir.root}: {done} of {len(study.trials)} trials done "
+            f"({len(study.architectures)} architectures, fidelities {', '.join(study.config.fidelities)})\n\n"
+            f"{render_study(rows)}\n\n{line}\n")
+
+
+def write_report(root: Path, command: str = "") -> str:
+    """Writes DIR/report.md and DIR/study.csv; returns the status text."""
+    study = load_study(root)
+    rows, line = study_table(study)
+    config = study.config
+    overrides = "; ".join(f"`{name}`: {', '.join(config.proxies[name]) or 'none'}" for name in config.proxies)
+    lines = [
+        "# Proxy study", "",
+        f"Command: `{command or 'spinenet-nas proxy-study'}`", "",
+        f"- {len(study.records)} of {len(study.trials)} trials done; preset `{config.preset}`; space "
+        f"`{config.space}`; architectures: {', '.join(f'`{name}`' for name in study.architectures)} "
+        f"(named, then {config.architectures} spread over multiply-adds from {config.pool} samples, seed "
+        f"{config.seed})",
+        f"- target: {', '.join(config.target) or 'the preset'}; candidates: {overrides}",
+        f"- seeds: every architecture with seed 0; the first {config.rerun_architectures} also with seeds "
+        f"1..{config.reruns - 1} (train and data seed), for the CV",
+        "- tau and rho: seed-0 rewards of the architectures both sides scored, 95% bootstrap percentile "
+        "intervals over architectures (2,000 resamples); CV: mean (and max) over the rerun architectures",
+        "", render_study(rows, markdown=True), "", line, "",
+    ]
+    write_atomic(root / "report.md", "\n".join(lines).encode())
+    write_atomic(root / "study.csv", _csv(rows).encode())
+    return status_text(study)
+
+
+def _csv(rows: list[dict]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for r in rows:
+        tau, rho = r["tau"], r["rho"]
+        writer.writerow([r["fidelity"], r["trials"], r["failed"], r["device_seconds_per_trial"], r["architectures"],
+                         *(("", "", "") if tau is None else (tau.value, tau.low, tau.high)),
+                         *(("", "", "") if rho is None else (rho.value, rho.low, rho.high)),
+                         r["cv_mean"], r["cv_max"], r["passes"]])
+    return out.getvalue()
