@@ -1,4 +1,4 @@
-"""A study's report: report.md and study.csv, rewritten from the records whenever asked (partial studies too)."""
+"""A study's report: report.md, study.csv and tau_vs_cost.png, rewritten from the records (partial studies too)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 
 from nas.study.study import Study, load_study
+from results.proxy_study_plot import plot_tau_vs_cost
 from results.proxy_study_table import render_study, study_rows, verdict
 from storage.atomic_file import write_atomic
 
@@ -30,7 +31,7 @@ def status_text(study: Study) -> str:
 
 
 def write_report(root: Path, command: str = "") -> str:
-    """Writes DIR/report.md and DIR/study.csv; returns the status text."""
+    """Writes DIR/report.md, DIR/study.csv and DIR/tau_vs_cost.png; returns the status text."""
     study = load_study(root)
     rows, line = study_table(study)
     config = study.config
@@ -47,8 +48,9 @@ def write_report(root: Path, command: str = "") -> str:
         f"1..{config.reruns - 1} (train and data seed), for the CV",
         "- tau and rho: seed-0 rewards of the architectures both sides scored, 95% bootstrap percentile "
         "intervals over architectures (2,000 resamples); CV: mean (and max) over the rerun architectures",
-        "", render_study(rows, markdown=True), "", line, "",
+        "", render_study(rows, markdown=True), "", line, "", "![tau against cost](tau_vs_cost.png)", "",
     ]
+    plot_tau_vs_cost(rows, root / "tau_vs_cost.png", config.min_tau)
     write_atomic(root / "report.md", "\n".join(lines).encode())
     write_atomic(root / "study.csv", _csv(rows).encode())
     return status_text(study)

@@ -31,6 +31,7 @@ def test_a_surrogate_study_runs_reports_and_is_not_run_twice(tmp_path, capsys):
     assert [r["fidelity"] for r in rows] == ["target", "epochs-1"] and float(rows[1]["tau"]) == 1.0
     assert float(rows[0]["cv_mean"]) > 0  # the surrogate's seed noise, over 3 seeds of 2 architectures
     assert "# Proxy study" in (root / "report.md").read_text()
+    assert (root / "tau_vs_cost.png").read_bytes().startswith(b"\x89PNG")
 
     assert main(["proxy-study", "--dir", str(root)]) == 0  # all done: nothing runs again
     assert "16 done, 0 to run" in capsys.readouterr().out and len(StudyDir(root).read_trials()) == 16
