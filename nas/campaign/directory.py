@@ -95,15 +95,8 @@ class CampaignDir:
         if not self.exists:
             raise ConfigError(f"{self.root} is not a campaign directory (no campaign.json); "
                               f"start one with `spinenet-nas search --dir {self.root}`")
-        try:
-            meta = json.loads(self.campaign_file.read_text())
-        except (UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise ConfigError(f"{self.campaign_file} is damaged ({err}); restore it from a copy of the "
-                              f"campaign, or start a new one with `spinenet-nas search`") from None
-        if not isinstance(meta, dict) or meta.get("format") != FORMAT or meta.get("version") != VERSION:
-            raise ConfigError(f"{self.campaign_file} is not a version-{VERSION} campaign file (it should hold an "
-                              f"object with \"format\": \"{FORMAT}\"); restore it from a copy of the campaign")
-        return meta
+        return read_format_file(self.campaign_file, FORMAT, VERSION, "campaign",
+                                "restore it from a copy of the campaign, or start a new one with `spinenet-nas search`")
 
     def lock(self) -> None:
         """Holds the directory's lock until the process exits (a kill -9 releases it)."""
@@ -126,6 +119,21 @@ class CampaignDir:
         for log in (self.trials, self.proposals, self.launches):
             log.close()
         self.unlock()
+
+
+def read_format_file(path: Path, fmt: str, version: int, what: str, fix: str) -> dict[str, Any]:
+    """A directory's JSON description (campaign.json, study.json), checked for its format and version.
+
+    ``what`` names the directory's contents ('campaign', 'study'); ``fix`` ends the message for a damaged file.
+    """
+    try:
+        meta = json.loads(path.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ConfigError(f"{path} is damaged ({err}); {fix}") from None
+    if not isinstance(meta, dict) or meta.get("format") != fmt or meta.get("version") != version:
+        raise ConfigError(f"{path} is not a version-{version} {what} file (it should hold an object with "
+                          f"\"format\": \"{fmt}\"); restore it from a copy of the {what}")
+    return meta
 
 
 def hold_lock(root: Path, what: str):

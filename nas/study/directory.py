@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from nas.campaign.directory import hold_lock
+from nas.campaign.directory import hold_lock, read_format_file
 from nas.campaign.jsonl import JsonLines
 from nas.campaign.records import RECORD_KEYS, first_per_trial, versions
 from nas.output_dirs import check_output_dir
@@ -67,8 +67,8 @@ class StudyDir:
         """Starts a study here: refuses a directory that holds one, or anything else."""
         check_output_dir(self.root, "--dir")
         if self.exists:
-            raise ConfigError(f"{self.root} already holds a study; continue it with "
-                              f"`spinenet-nas proxy-study --resume {self.root}` or choose another --dir")
+            raise ConfigError(f"{self.root} already holds a study; continue it by running "
+                              f"`spinenet-nas proxy-study --dir {self.root}` again, or choose another --dir")
         if self.root.exists() and any(self.root.iterdir()):
             raise ConfigError(f"{self.root} exists and is not empty; choose another --dir")
         self.root.mkdir(parents=True, exist_ok=True)
@@ -81,14 +81,7 @@ class StudyDir:
         if not self.exists:
             raise ConfigError(f"{self.root} is not a study directory (no study.json); "
                               f"start one with `spinenet-nas proxy-study --dir {self.root}`")
-        try:
-            meta = json.loads(self.study_file.read_text())
-        except (UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise ConfigError(f"{self.study_file} is damaged ({err}); restore it from a copy of the study") from None
-        if not isinstance(meta, dict) or meta.get("format") != FORMAT or meta.get("version") != VERSION:
-            raise ConfigError(f"{self.study_file} is not a version-{VERSION} study file (it should hold an object "
-                              f"with \"format\": \"{FORMAT}\"); restore it from a copy of the study")
-        return meta
+        return read_format_file(self.study_file, FORMAT, VERSION, "study", "restore it from a copy of the study")
 
     def read_trials(self) -> list[dict[str, Any]]:
         """The finished trials' records, one per trial, in file order."""
