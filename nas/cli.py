@@ -19,7 +19,7 @@ from search_space.errors import SpecError
 from search_space.scaling import SCALINGS, get_scaling
 from search_space.serialization import load_spec_file
 from search_space.spec import ArchitectureSpec
-from storage.trial_record import AP_METRICS
+from storage.trial_record import AP_METRICS, READINGS
 
 EXIT_USAGE = 2
 EXIT_FAILURE = 1
@@ -76,7 +76,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     result = train_and_evaluate(spec, config, args.workdir, report)
     ap = result.ap
-    print("  ".join(f"{key} {ap[key]:.4f}" for key in AP_METRICS))
+    print("  ".join(f"{key} {ap[key]:.4f}" for key in (*AP_METRICS, *READINGS) if key in ap))
     print(f"params {result.params:,}  FLOPs {result.madds / 1e9:.2f} B  train {result.train_seconds:.0f}s  "
           f"{result.images_per_second:.1f} images/s  device {result.device}  host allocator {result.host_allocator}")
     print(json.dumps({"result": str(args.workdir) + "/result.json"}))

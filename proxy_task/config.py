@@ -31,7 +31,9 @@ class TrainConfig:
     The learning rate is ``base_learning_rate * batch_size / base_batch_size``
     (linear scaling); it warms up linearly over ``warmup_fraction`` of the
     steps and is multiplied by ``decay_factor`` at each of ``decay_at``
-    (fractions of training).
+    (fractions of training). With ``ema_decay`` set, the reward is the AP of an
+    exponential moving average of the weights, and the final weights' AP is
+    recorded beside it (``AP_final``).
     """
 
     epochs: float = 5.0
@@ -45,9 +47,12 @@ class TrainConfig:
     log_every: int = 20
     seed: int = 0
     eval_batches: int | None = None  # None: the whole held-out split
+    ema_decay: float | None = None  # None: the reward is the final weights' AP (see proxy_task.weight_average)
 
     def __post_init__(self):
         object.__setattr__(self, "decay_at", tuple(self.decay_at))
+        if self.ema_decay is not None and not 0 < self.ema_decay < 1:
+            raise ValueError(f"TrainConfig: ema_decay={self.ema_decay} must be in (0, 1), or None for no average")
         if self.epochs <= 0 or self.base_learning_rate <= 0 or self.log_every < 1:
             raise ValueError(
                 f"TrainConfig: epochs ({self.epochs}), base_learning_rate ({self.base_learning_rate}) "

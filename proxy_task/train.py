@@ -39,11 +39,17 @@ from storage.trial_record import REWARD_METRIC
 
 ReportFn = Callable[[dict], None]
 TRAIN_KEYS = ("image", "boxes", "classes", "is_crowd")
+SAMPLING_FOLDS = 4  # folds of the held-out images for AP's sampling sd (CocoEvaluator.sampling_sd)
 
 
 @dataclasses.dataclass(frozen=True)
 class ProxyResult:
-    """What one trial measured. ``ap`` holds every held-out COCO metric (the evaluator's ``METRIC_NAMES``)."""
+    """What one trial measured.
+
+    ``ap`` holds every held-out COCO metric (the evaluator's ``METRIC_NAMES``)
+    of the rewarded weights (their moving average if ``train.ema_decay`` is set,
+    else the final ones) and the ``storage.trial_record.READINGS`` measured.
+    """
 
     ap: dict[str, float]
     params: int
@@ -88,6 +94,7 @@ def create_state(context: StepContext, config: ProxyConfig, replicated) -> Train
         return TrainState(
             step=jnp.zeros((), jnp.int32), params=params, batch_stats=variables["batch_stats"],
             opt_state=context.optimizer.init(params), rng=dropout_rng,
+            average=None if context.ema_decay is None else params,
         )
 
     return init()
@@ -112,7 +119,7 @@ def prepare_trial(spec: ArchitectureSpec, config: ProxyConfig):
         optimizer=make_optimizer(config.train, config.data.batch_size, total_steps),
         anchors=generate_anchors(anchor_config, config.scaling.input_size),
         num_classes=info.num_classes,
-        match=config.match, loss=config.loss, postprocess=config.postprocess,
+        match=config.match, loss=config.loss, postprocess=config.postprocess, ema_decay=config.train.ema_decay,
     )
     return context, info, total_steps, shardings
 
@@ -187,9 +194,21 @@ def _train(context, state, config, total_steps, data_sharding, report):
 
 
 def _evaluate(context, state, config, data_sharding):
+    """Held-out metrics of the rewarded weights with the readings, and the seconds it took."""
     start = time.perf_counter()
+    averaged = context.ema_decay is not None
     evaluator = CocoEvaluator.from_dataset(config.data, "heldout")
-    step_fn = jax.jit(functools.partial(eval_step, context), **jit_options())
+    metrics = _detect_and_score(evaluator, context, state, config, data_sharding, averaged=averaged)
+    if evaluator.image_count >= 2 * SAMPLING_FOLDS:
+        metrics["AP_sampling_sd"] = evaluator.sampling_sd(SAMPLING_FOLDS)
+    if averaged:
+        evaluator.reset()
+        metrics["AP_final"] = _detect_and_score(evaluator, context, state, config, data_sharding, averaged=False)["AP"]
+    return metrics, time.perf_counter() - start
+
+
+def _detect_and_score(evaluator, context, state, config, data_sharding, *, averaged: bool) -> dict[str, float]:
+    step_fn = jax.jit(functools.partial(eval_step, context, averaged=averaged), **jit_options())
     for index, batch in enumerate(build_dataset(config.data, "heldout")):
         if config.train.eval_batches is not None and index >= config.train.eval_batches:
             break
@@ -198,4 +217,4 @@ def _evaluate(context, state, config, data_sharding):
             detections.boxes, detections.scores, detections.classes, batch,
             num_detections=detections.num_detections,
         )
-    return evaluator.evaluate(), time.perf_counter() - start
+    return evaluator.evaluate()

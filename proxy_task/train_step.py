@@ -19,6 +19,7 @@ from proxy_task.detection import (
     label_anchors_batched, postprocess, retinanet_loss, split_level_outputs,
 )
 from proxy_task.optimizer import global_norm
+from proxy_task.weight_average import update_average
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -32,6 +33,7 @@ class TrainState:
     batch_stats: Any
     opt_state: Any
     rng: jax.Array
+    average: Any = None  # the weights' moving average (proxy_task.weight_average); None when off
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,6 +47,7 @@ class StepContext:
     match: MatchConfig
     loss: LossConfig
     postprocess: PostprocessConfig
+    ema_decay: float | None = None  # None: no weight average
 
 
 def outputs_to_flat(context: StepContext, class_outputs, box_outputs):
@@ -77,17 +80,20 @@ def train_step(context: StepContext, state: TrainState, batch: dict) -> tuple[Tr
     (loss, (metrics, batch_stats)), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.params)
     with jax.named_scope("optimizer"):
         updates, opt_state = context.optimizer.update(grads, state.opt_state, state.params)
-        new_state = state.replace(
-            step=state.step + 1, params=optax.apply_updates(state.params, updates),
-            batch_stats=batch_stats, opt_state=opt_state,
-        )
+        params = optax.apply_updates(state.params, updates)
+        new_state = state.replace(step=state.step + 1, params=params, batch_stats=batch_stats, opt_state=opt_state)
         metrics = dict(metrics, finite=jnp.isfinite(loss), grad_norm=global_norm(grads))
+    if context.ema_decay is not None:
+        with jax.named_scope("weight_average"):
+            new_state = new_state.replace(average=update_average(state.average, params, context.ema_decay, state.step))
     return new_state, metrics
 
 
-def eval_step(context: StepContext, state: TrainState, images: jax.Array):
+def eval_step(context: StepContext, state: TrainState, images: jax.Array, *, averaged: bool = False):
+    """Detections of ``images`` by the state's weights, or by their moving average if ``averaged``."""
+    params = state.average if averaged else state.params
     class_outputs, box_outputs = context.model.apply(
-        {"params": state.params, "batch_stats": state.batch_stats}, images, train=False
+        {"params": params, "batch_stats": state.batch_stats}, images, train=False
     )
     classes, boxes = outputs_to_flat(context, class_outputs, box_outputs)
     return postprocess(classes, boxes, context.anchors, context.postprocess)

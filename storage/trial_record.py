@@ -11,6 +11,13 @@ schema every command and report reads.
 the reward is ``ap[REWARD_METRIC]``. To record one more metric, add its name
 here: the proxy task's evaluator produces every COCO metric, and the records,
 the summary table and the comparison read this tuple.
+
+``READINGS`` are further readings of the same training that a proxy trial may
+add to ``ap`` beside the COCO metrics (old records and other trials lack them):
+``AP_final``, the final weights' AP when the reward is that of their moving
+average (``train.ema_decay``); ``AP_sampling_sd``, the standard deviation AP
+would have over other held-out samples of the same size (estimated from folds
+of the held-out images, ``CocoEvaluator.sampling_sd``).
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ class Cause(enum.StrEnum):
 
 AP_METRICS = ("AP", "AP50", "AP75", "APs", "APm", "APl")
 REWARD_METRIC = "AP"
+READINGS = ("AP_final", "AP_sampling_sd")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,8 +61,12 @@ class Measurement:
 
     @classmethod
     def from_metrics(cls, metrics: Mapping[str, float], *, params: int, madds: int, device: str) -> "Measurement":
-        """A proxy training's measurement from its evaluator's metrics (the reward is ``REWARD_METRIC``)."""
+        """A proxy training's measurement from its evaluator's metrics and any ``READINGS`` among them.
+
+        The reward is ``metrics[REWARD_METRIC]``.
+        """
         ap = {key: float(metrics[key]) for key in AP_METRICS}
+        ap.update({key: float(metrics[key]) for key in READINGS if key in metrics})
         return cls(reward=ap[REWARD_METRIC], ap=ap, params=int(params), madds=int(madds), device=device)
 
     def to_dict(self) -> dict[str, Any]:

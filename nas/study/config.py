@@ -89,14 +89,20 @@ class StudyConfig:
         return (TARGET, *self.proxies)
 
     def proxy_config(self, fidelity: str, seed: int = 0) -> ProxyConfig:
-        """The proxy config of ``fidelity`` with ``seed`` as its training and data seed (as ``compare`` does)."""
+        """The proxy config of ``fidelity`` with ``seed`` as its training and data seed (as ``compare`` does).
+
+        The seed is set first, so ``common`` and the fidelity's own overrides
+        may pin one of them: a fidelity with ``data.seed=0`` reruns under new
+        initialisations on the same data order, one with ``train.seed=0`` the
+        other way round (how the noise study tells the two apart).
+        """
         overrides = self.target if fidelity == TARGET else self.proxies[fidelity]
         for name, given in (("common", self.common), (fidelity, overrides)):
             if isinstance(given, str) or not all(isinstance(o, str) for o in given):
                 raise ConfigError(f"{name}: overrides are a list of 'key=value' strings, got {given!r}")
         seeds = [f"train.seed={seed}", f"data.seed={seed}"]
         try:
-            config = apply_overrides(get_preset(self.preset), [*self.common, *overrides, *seeds])
+            config = apply_overrides(get_preset(self.preset), [*seeds, *self.common, *overrides])
         except ConfigError as err:
             raise ConfigError(f"{fidelity} (overrides of preset {self.preset}'s proxy config): {err}") from None
         return config

@@ -96,6 +96,11 @@ class CocoEvaluator:
         self._rows: list[np.ndarray] = []
         self._seen: set[int] = set()
 
+    @property
+    def image_count(self) -> int:
+        """Images added so far."""
+        return len(self._seen)
+
     def add(self, boxes, scores, classes, batch: Mapping[str, np.ndarray], *,
             num_detections=None, valid=None) -> None:
         """Adds one batch of detections.
@@ -147,11 +152,33 @@ class CocoEvaluator:
         """
         if not self._seen:
             raise ValueError("no image was added; call add() with at least one batch.")
+        return self._evaluate_images(sorted(self._seen))
+
+    def sampling_sd(self, folds: int = 4) -> float:
+        """How much AP would move with another held-out sample of the same size: its standard deviation.
+
+        The images added so far are dealt into ``folds`` disjoint folds (by
+        sorted id); AP is measured on each, and the folds' standard deviation
+        is scaled by ``1 / sqrt(folds)`` from a fold's size to the whole set's,
+        as for a mean of per-image scores (AP is not quite one, so this is an
+        estimate). NaN if a fold's AP is undefined.
+
+        Raises:
+          ValueError: if fewer than ``2 * folds`` images were added (``folds`` >= 2).
+        """
+        images = sorted(self._seen)
+        if folds < 2 or len(images) < 2 * folds:
+            raise ValueError(f"sampling_sd: {len(images)} images cannot make {folds} folds of 2 or more; "
+                             f"use folds >= 2 and at least 2 * folds held-out images")
+        values = [self._evaluate_images(images[fold::folds])["AP"] for fold in range(folds)]
+        return float(np.std(values, ddof=1) / np.sqrt(folds))
+
+    def _evaluate_images(self, image_ids: list[int]) -> dict[str, float]:
         rows = np.concatenate(self._rows) if self._rows else np.zeros((0, 7))
         with _quiet(self._verbose):
             coco_dt = self._coco_gt.loadRes(rows) if len(rows) else self._empty_results()
             coco_eval = COCOeval(self._coco_gt, coco_dt, iouType="bbox")
-            coco_eval.params.imgIds = sorted(self._seen)
+            coco_eval.params.imgIds = image_ids
             coco_eval.evaluate()
             coco_eval.accumulate()
             coco_eval.summarize()

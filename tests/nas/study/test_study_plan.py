@@ -49,6 +49,12 @@ def test_each_fidelity_is_the_preset_with_its_overrides_and_the_seed():
         config.proxy_config("e1"), ["train.epochs=3", "train.seed=2", "data.seed=2"])
 
 
+def test_a_fidelity_may_pin_one_seed_so_reruns_vary_the_other():
+    config = StudyConfig(preset="smoke", proxies={"init": ["data.seed=0"], "data": ["train.seed=0"]})
+    init, data = config.proxy_config("init", seed=3), config.proxy_config("data", seed=3)
+    assert (init.train.seed, init.data.seed) == (3, 0) and (data.train.seed, data.data.seed) == (0, 3)
+
+
 BAD = {
     "unknown override": ({"proxies": {"e1": ["train.epoch=1"]}}, "e1 .*unknown config key 'train.epoch'"),
     "a proxy named target": ({"proxies": {"target": []}}, "none of them 'target'"),

@@ -62,6 +62,25 @@ def test_ground_truth_as_detections_scores_one(scale, offset):
     assert np.isnan(metrics["APl"])  # no large ground truth: undefined, not 0
 
 
+def test_sampling_sd_from_folds_by_hand():
+    # Four images of one object each; images 1 and 3 (fold 0 of 2) detected exactly, 2 and 4 missed:
+    # fold APs 1 and 0, sd sqrt(0.5), scaled by 1/sqrt(2) to the whole set: 0.5.
+    gt = GroundTruth(
+        image_ids=np.array([1, 2, 3, 4]), image_sizes=np.array([[100, 100]] * 4),
+        ann_image_ids=np.array([1, 2, 3, 4]), boxes=np.array([[10, 10, 40, 40.]] * 4),
+        classes=np.zeros(4, int), is_crowd=np.zeros(4, bool), areas=np.full(4, 1600.), class_names=("a",))
+    evaluator = CocoEvaluator(gt)
+    meta = {"image_id": np.array([1, 2, 3, 4]), "orig_size": np.array([[100, 100]] * 4, np.int32),
+            "scale": np.ones((4, 2), np.float32), "offset": np.zeros((4, 2), np.float32)}
+    boxes = np.array([[[10, 10, 50, 50.]]] * 4)
+    evaluator.add(boxes, np.full((4, 1), 0.9), np.zeros((4, 1), int), meta, num_detections=np.array([1, 0, 1, 0]))
+    assert evaluator.image_count == 4
+    assert evaluator.evaluate()["AP"] == pytest.approx(0.5, abs=0.01)
+    assert evaluator.sampling_sd(folds=2) == pytest.approx(0.5, abs=0.01)
+    with pytest.raises(ValueError, match="4 images cannot make 3 folds"):
+        evaluator.sampling_sd(folds=3)
+
+
 def test_garbage_and_missing_detections_score_zero():
     evaluator = CocoEvaluator(_ground_truth())
     meta = _meta()

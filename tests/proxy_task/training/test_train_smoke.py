@@ -15,12 +15,15 @@ from search_space import SPINENET_49
 @pytest.mark.slow
 def test_smoke_training_end_to_end(tmp_path):
     config = get_preset("smoke")
-    config = dataclasses.replace(config, data=dataclasses.replace(config.data, data_dir=str(tmp_path / "tfds")))
+    config = dataclasses.replace(config, data=dataclasses.replace(config.data, data_dir=str(tmp_path / "tfds")),
+                                 train=dataclasses.replace(config.train, ema_decay=0.9))
     reports = []
     result = train_and_evaluate(SPINENET_49, config, tmp_path / "work", reports.append)
     assert result.steps == 4 and result.images_per_second > 0
     assert set(result.ap) >= {"AP", "AP50", "AP75", "APs", "APm", "APl"}
     assert 0.0 <= result.reward <= 1.0
+    # The reward is the moving average's AP; the final weights' AP and the sampling sd are read beside it.
+    assert 0.0 <= result.ap["AP_final"] <= 1.0 and result.ap["AP_sampling_sd"] >= 0.0
     assert [r["step"] for r in reports if r["event"] == "train"] == [2, 4]
     assert reports[-1]["event"] == "done"
     saved = json.loads((tmp_path / "work" / "result.json").read_text())
