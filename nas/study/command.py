@@ -11,7 +11,8 @@ from pathlib import Path
 from nas.overrides import ConfigError, apply_overrides
 
 # Study presets: (study keys, as --set would give them). smoke: minutes on 2 cores (its rewards are
-# near 0: it exercises the machinery, not the proxy); cpu: hours to a day on 2 cores.
+# near 0: it exercises the machinery, not the proxy); cpu: hours to a day on 2 cores; noise: where the
+# cpu proxy's noise comes from (docs/proxy-studies.md), 15 trials of the cpu preset, about 1.5 hours.
 PRESETS = {
     "smoke": ["preset=smoke", "architectures=2", "rerun_architectures=1", "reruns=2",
               "target=[\"train.epochs=2\"]", "proxies={\"epochs-1\": [\"train.epochs=1\"]}"],
@@ -19,6 +20,11 @@ PRESETS = {
             "target=[\"train.epochs=24\"]",
             "proxies={\"epochs-3\": [\"train.epochs=3\"], \"epochs-6\": [\"train.epochs=6\"], "
             "\"epochs-12\": [\"train.epochs=12\"]}"],
+    # Every trial reads both the moving average's AP (the reward) and the final weights' (AP_final); reruns
+    # vary both seeds (target), only the initialisation (data seed pinned) or only the data order.
+    "noise": ["preset=cpu", "architectures=0", "named=[\"spinenet-49\", \"r50-fpn\"]", "rerun_architectures=1",
+              "reruns=4", "common=[\"train.ema_decay=0.99\"]", "target=[]",
+              "proxies={\"init-only\": [\"data.seed=100\"], \"data-only\": [\"train.seed=100\"]}"],
 }
 # What a resumed study may change: the machines, not what its trials measure.
 RESUMABLE = ("resources.", "trial.time_limit_s", "trial.infra_retries")
@@ -32,7 +38,8 @@ def add_parser(commands) -> None:
                     "bootstrap intervals, the reward's CV over seeds, and the cheapest candidate that passes. "
                     "Rerun the same command to resume.")
     study.add_argument("--preset", default="smoke", choices=sorted(PRESETS),
-                       help="smoke (minutes, default) or cpu (hours to a day on 2 cores)")
+                       help="smoke (minutes, default), cpu (hours to a day on 2 cores) or noise (where the "
+                            "cpu proxy's noise comes from, about 1.5 hours)")
     study.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                        help='e.g. architectures=12, named=["spinenet-49","r50-fpn"], target=["train.epochs=24"], common=["data.data_dir=/data"], '
                             'proxies={"e3": ["train.epochs=3"]}, min_tau=0.7, resources.cpus=2')

@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 
 from nas.study.study import Study, load_study
+from results.proxy_noise_table import noise_rows, render_noise
 from results.proxy_study_plot import plot_tau_vs_cost
 from results.proxy_study_table import render_study, study_rows, verdict
 from storage.atomic_file import write_atomic
@@ -25,9 +26,10 @@ def study_table(study: Study) -> tuple[list[dict], str]:
 def status_text(study: Study) -> str:
     rows, line = study_table(study)
     done = len(study.records)
+    noise = noise_rows(list(study.records), study.config.fidelities)
     return (f"study {study.dir.root}: {done} of {len(study.trials)} trials done "
             f"({len(study.architectures)} architectures, fidelities {', '.join(study.config.fidelities)})\n\n"
-            f"{render_study(rows)}\n\n{line}\n")
+            f"{render_study(rows)}\n\n{line}\n" + (f"\nnoise over seeds:\n{render_noise(noise)}\n" if noise else ""))
 
 
 def write_report(root: Path, command: str = "") -> str:
@@ -49,11 +51,27 @@ def write_report(root: Path, command: str = "") -> str:
         "- tau and rho: seed-0 rewards of the architectures both sides scored, 95% bootstrap percentile "
         "intervals over architectures (2,000 resamples); CV: mean (and max) over the rerun architectures",
         "", render_study(rows, markdown=True), "", line, "", "![tau against cost](tau_vs_cost.png)", "",
+        *_noise_section(list(study.records), config.fidelities),
     ]
     plot_tau_vs_cost(rows, root / "tau_vs_cost.png", config.min_tau)
     write_atomic(root / "report.md", "\n".join(lines).encode())
     write_atomic(root / "study.csv", _csv(rows).encode())
     return status_text(study)
+
+
+def _noise_section(records: list[dict], fidelities) -> list[str]:
+    rows = noise_rows(records, fidelities)
+    if not rows:
+        return []
+    return [
+        "## Noise over seeds", "",
+        "Per fidelity, over the architectures trained under several seeds: the reward's standard deviation "
+        "over seeds (pooled over architectures); the same for the final weights' AP where the reward is the "
+        "AP of their moving average (`train.ema_decay`); and the mean estimated sd of AP over other held-out "
+        "samples of the same size (from 4 folds of the held-out images). What the seeds vary is the "
+        "fidelity's overrides' doing (a pinned `data.seed` leaves only the initialisation).", "",
+        render_noise(rows, markdown=True), "",
+    ]
 
 
 def _csv(rows: list[dict]) -> str:

@@ -1,0 +1,45 @@
+"""The noise table from hand-built records: pooled seed sd, the final weights' sd, the sampling sd."""
+
+import math
+
+import pytest
+
+from results.proxy_noise_table import noise_rows, pooled_sd, render_noise
+
+
+def _record(architecture, fidelity, reward, seed, final=None, sampling=None, status="ok"):
+    ap = {"AP": reward}
+    if final is not None:
+        ap["AP_final"] = final
+    if sampling is not None:
+        ap["AP_sampling_sd"] = sampling
+    return {"architecture": architecture, "fidelity": fidelity, "seed": seed, "status": status,
+            "reward": reward if status == "ok" else None, "ap": ap if status == "ok" else None}
+
+
+def test_pooled_sd_is_the_root_mean_variance_of_groups_with_reruns():
+    # variances 0.01 ** 2 * 1 (0.1, 0.12, 0.11 -> sd 0.01) and 0.02 ** 2 (0.3, 0.32, 0.34); a lone value is skipped
+    assert pooled_sd([[0.10, 0.12, 0.11], [0.30, 0.32, 0.34], [0.9]]) == pytest.approx(math.sqrt((1e-4 + 4e-4) / 2))
+    assert pooled_sd([[0.5]]) is None
+
+
+def test_rows_per_fidelity_with_reruns_only():
+    records = [
+        _record("a", "target", 0.10, 0, final=0.08, sampling=0.01),
+        _record("a", "target", 0.12, 1, final=0.14, sampling=0.03),
+        _record("a", "target", 0.11, 2, final=0.11, sampling=0.02),
+        _record("a", "target", 0.5, 3, status="failed"),
+        _record("b", "target", 0.40, 0, final=0.30),  # no rerun: left out
+        _record("a", "init-only", 0.2, 0), _record("a", "init-only", 0.2, 1),
+        _record("b", "single", 0.3, 0),
+    ]
+    rows = noise_rows(records, ["target", "init-only", "single"])
+    assert [r["fidelity"] for r in rows] == ["target", "init-only"]
+    target, init = rows
+    assert (target["architectures"], target["seeds"]) == (1, 3)
+    assert target["mean_reward"] == pytest.approx(0.11) and target["seed_sd"] == pytest.approx(0.01)
+    assert target["mean_final"] == pytest.approx(0.11) and target["final_sd"] == pytest.approx(0.03)
+    assert target["sampling_sd"] == pytest.approx(0.02)
+    assert init["seed_sd"] == 0 and init["final_sd"] is None and init["sampling_sd"] is None
+    text = render_noise(rows, markdown=True)
+    assert "| target" in text and "0.0300" in text
