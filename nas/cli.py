@@ -19,7 +19,7 @@ from search_space.errors import SpecError
 from search_space.scaling import SCALINGS, get_scaling
 from search_space.serialization import load_spec_file
 from search_space.spec import ArchitectureSpec
-from storage.trial_record import AP_METRICS, READINGS
+from storage.trial_record import AP_METRICS, is_reading
 
 EXIT_USAGE = 2
 EXIT_FAILURE = 1
@@ -73,10 +73,12 @@ def cmd_train(args: argparse.Namespace) -> int:
         if event["event"] == "train":
             print(f"step {event['step']}/{event['total_steps']}  loss {event['loss']:.4f}  "
                   f"({event['elapsed']:.0f}s)", flush=True)
+        elif event["event"] == "read":
+            print(f"step {event['step']}  {event['name']} {event['value']:.4f}", flush=True)
 
     result = train_and_evaluate(spec, config, args.workdir, report)
     ap = result.ap
-    print("  ".join(f"{key} {ap[key]:.4f}" for key in (*AP_METRICS, *READINGS) if key in ap))
+    print("  ".join(f"{key} {value:.4f}" for key, value in ap.items() if key in AP_METRICS or is_reading(key)))
     print(f"params {result.params:,}  FLOPs {result.madds / 1e9:.2f} B  train {result.train_seconds:.0f}s  "
           f"{result.images_per_second:.1f} images/s  device {result.device}  host allocator {result.host_allocator}")
     print(json.dumps({"result": str(args.workdir) + "/result.json"}))

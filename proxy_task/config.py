@@ -33,7 +33,10 @@ class TrainConfig:
     steps and is multiplied by ``decay_factor`` at each of ``decay_at``
     (fractions of training). With ``ema_decay`` set, the reward is the AP of an
     exponential moving average of the weights, and the final weights' AP is
-    recorded beside it (``AP_final``).
+    recorded beside it (``AP_final``). ``read_at`` fractions read the held-out AP
+    part-way too, recorded as ``AP@<fraction>``: one training then stands for
+    shorter trainings cut at those points (their learning rate had not yet
+    decayed, so they are proxies of their own kind, not shorter schedules).
     """
 
     epochs: float = 5.0
@@ -48,9 +51,14 @@ class TrainConfig:
     seed: int = 0
     eval_batches: int | None = None  # None: the whole held-out split
     ema_decay: float | None = None  # None: the reward is the final weights' AP (see proxy_task.weight_average)
+    read_at: tuple[float, ...] = ()  # fractions of the steps at which AP is also read (ap["AP@0.5"])
 
     def __post_init__(self):
         object.__setattr__(self, "decay_at", tuple(self.decay_at))
+        object.__setattr__(self, "read_at", tuple(sorted(set(self.read_at))))
+        if any(not 0 < f < 1 for f in self.read_at):
+            raise ValueError(f"TrainConfig: read_at={list(self.read_at)}: fractions of the steps must be in (0, 1) "
+                             f"(the end is always read)")
         if self.ema_decay is not None and not 0 < self.ema_decay < 1:
             raise ValueError(f"TrainConfig: ema_decay={self.ema_decay} must be in (0, 1), or None for no average")
         if self.epochs <= 0 or self.base_learning_rate <= 0 or self.log_every < 1:

@@ -35,7 +35,7 @@ from search_space.serialization import spec_to_dict
 from search_space.spec import ArchitectureSpec
 from search_space.validation import validate
 from storage.atomic_file import write_atomic
-from storage.trial_record import REWARD_METRIC
+from storage.trial_record import REWARD_METRIC, read_name
 
 ReportFn = Callable[[dict], None]
 TRAIN_KEYS = ("image", "boxes", "classes", "is_crowd")
@@ -146,8 +146,9 @@ def train_and_evaluate(
     context, info, total_steps, (data_sharding, replicated) = prepare_trial(spec, config)
     workdir.mkdir(parents=True, exist_ok=True)
     state = create_state(context, config, replicated)
-    state, train_seconds, final_loss = _train(context, state, config, total_steps, data_sharding, report)
+    state, train_seconds, final_loss, reads = _train(context, state, config, total_steps, data_sharding, report)
     ap, eval_seconds = _evaluate(context, state, config, data_sharding)
+    ap.update(reads)
     cost = count_cost(spec, config.scaling, info.num_classes)
     result = ProxyResult(
         ap=ap, params=cost.total_params, madds=cost.total_madds, train_seconds=train_seconds,
@@ -160,11 +161,23 @@ def train_and_evaluate(
     return result
 
 
+def _read_steps(config, total_steps) -> dict[int, str]:
+    """Step -> reading name of each ``train.read_at`` fraction (a step before the last, at least 1)."""
+    steps = {}
+    for fraction in config.train.read_at:
+        step = min(total_steps - 1, max(1, round(fraction * total_steps)))
+        if step >= 1:
+            steps.setdefault(step, read_name(fraction))
+    return steps
+
+
 def _train(context, state, config, total_steps, data_sharding, report):
+    """Trains ``total_steps``; returns the state, train seconds (reads excluded), the last loss and the reads."""
     step_fn = jax.jit(functools.partial(train_step, context), donate_argnums=(0,), **jit_options())
     batches = build_dataset(config.data, "train")
     pending, start, first_step_time = [], time.perf_counter(), None
     final_loss = float("nan")
+    read_steps, reads, read_seconds = _read_steps(config, total_steps), {}, 0.0
     for step in range(1, total_steps + 1):
         raw = next(batches)
         batch = jax.device_put({k: raw[k] for k in TRAIN_KEYS}, data_sharding)
@@ -187,21 +200,25 @@ def _train(context, state, config, total_steps, data_sharding, report):
                 "cls_loss": float(fetched[-1]["cls_loss"]), "box_loss": float(fetched[-1]["box_loss"]),
                 "elapsed": time.perf_counter() - start,
             })
+        if step in read_steps:
+            metrics_now, seconds_now = _evaluate(context, state, config, data_sharding, readings=False)
+            reads[read_steps[step]], read_seconds = metrics_now[REWARD_METRIC], read_seconds + seconds_now
+            report({"event": "read", "step": step, "name": read_steps[step], "value": reads[read_steps[step]]})
     measured_steps = max(1, total_steps - 1)
-    seconds = (time.perf_counter() - first_step_time) * total_steps / measured_steps if total_steps > 1 else (
-        time.perf_counter() - start)
-    return state, seconds, final_loss
+    seconds = (time.perf_counter() - first_step_time - read_seconds) * total_steps / measured_steps if (
+        total_steps > 1) else (time.perf_counter() - start)
+    return state, seconds, final_loss, reads
 
 
-def _evaluate(context, state, config, data_sharding):
-    """Held-out metrics of the rewarded weights with the readings, and the seconds it took."""
+def _evaluate(context, state, config, data_sharding, readings: bool = True):
+    """Held-out metrics of the rewarded weights (with the readings, if ``readings``), and the seconds it took."""
     start = time.perf_counter()
     averaged = context.ema_decay is not None
     evaluator = CocoEvaluator.from_dataset(config.data, "heldout")
     metrics = _detect_and_score(evaluator, context, state, config, data_sharding, averaged=averaged)
-    if evaluator.image_count >= 2 * SAMPLING_FOLDS:
+    if readings and evaluator.image_count >= 2 * SAMPLING_FOLDS:
         metrics["AP_sampling_sd"] = evaluator.sampling_sd(SAMPLING_FOLDS)
-    if averaged:
+    if readings and averaged:
         evaluator.reset()
         metrics["AP_final"] = _detect_and_score(evaluator, context, state, config, data_sharding, averaged=False)["AP"]
     return metrics, time.perf_counter() - start

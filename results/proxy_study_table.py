@@ -8,6 +8,11 @@ the mean, over the architectures trained under several seeds, of their
 reward's coefficient of variation at that fidelity. A candidate passes when
 its tau reaches ``min_tau`` and its mean CV stays at or below ``max_cv``; the
 verdict is the passing candidate with the fewest device-seconds per trial.
+
+A part-way read of a fidelity's trainings (``AP@0.5`` in a record's ``ap``)
+is a candidate too: ``read_records`` turns it into records of its own whose
+reward is the read and whose device-seconds are that fraction of the
+training's (compilation and evaluation overheads scaled with it: an estimate).
 """
 
 from __future__ import annotations
@@ -18,9 +23,26 @@ from typing import Any, Sequence
 
 from results.rank_agreement import DEFAULT_RESAMPLES, Agreement, coefficient_of_variation, rank_agreement
 from results.table import render_table
-from storage.trial_record import is_ok
+from storage.trial_record import is_ok, read_name
 
 Record = dict[str, Any]
+
+
+def read_records(records: Sequence[Record], reads: dict[str, tuple[str, float]]) -> list[Record]:
+    """Records of each read candidate ``name -> (fidelity, fraction)`` from its fidelity's ok records.
+
+    A training that ended without the read (it failed, or predates ``reads``)
+    gives a failed record, so the read's row counts it.
+    """
+    derived = []
+    for name, (fidelity, fraction) in reads.items():
+        for r in records:
+            if r["fidelity"] != fidelity:
+                continue
+            value = (r.get("ap") or {}).get(read_name(fraction)) if is_ok(r) else None
+            derived.append({**r, "fidelity": name, "reward": value, "status": "ok" if value is not None else "failed",
+                            "device_seconds": r["device_seconds"] * fraction})
+    return derived
 
 
 def _seed_zero_rewards(records: Sequence[Record], fidelity: str) -> dict[str, float]:

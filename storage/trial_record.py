@@ -17,7 +17,8 @@ add to ``ap`` beside the COCO metrics (old records and other trials lack them):
 ``AP_final``, the final weights' AP when the reward is that of their moving
 average (``train.ema_decay``); ``AP_sampling_sd``, the standard deviation AP
 would have over other held-out samples of the same size (estimated from folds
-of the held-out images, ``CocoEvaluator.sampling_sd``).
+of the held-out images, ``CocoEvaluator.sampling_sd``); and ``AP@<fraction>``
+(``read_name``), the AP read part-way through the training (``train.read_at``).
 """
 
 from __future__ import annotations
@@ -49,6 +50,16 @@ REWARD_METRIC = "AP"
 READINGS = ("AP_final", "AP_sampling_sd")
 
 
+def read_name(fraction: float) -> str:
+    """The ``ap`` key of the AP read at ``fraction`` of a training's steps: ``AP@0.5``."""
+    return f"{REWARD_METRIC}@{fraction:g}"
+
+
+def is_reading(key: str) -> bool:
+    """Whether ``key`` of ``ap`` is one of the readings (``READINGS`` or a part-way read)."""
+    return key in READINGS or key.startswith(f"{REWARD_METRIC}@")
+
+
 @dataclasses.dataclass(frozen=True)
 class Measurement:
     """What a trial that ran to its end measured (the reward may still be NaN)."""
@@ -66,7 +77,7 @@ class Measurement:
         The reward is ``metrics[REWARD_METRIC]``.
         """
         ap = {key: float(metrics[key]) for key in AP_METRICS}
-        ap.update({key: float(metrics[key]) for key in READINGS if key in metrics})
+        ap.update({key: float(value) for key, value in metrics.items() if is_reading(key)})
         return cls(reward=ap[REWARD_METRIC], ap=ap, params=int(params), madds=int(madds), device=device)
 
     def to_dict(self) -> dict[str, Any]:

@@ -10,12 +10,13 @@ from pathlib import Path
 
 from nas.overrides import ConfigError, apply_overrides
 
-# Study presets: (study keys, as --set would give them). smoke: minutes on 2 cores (its rewards are
-# near 0: it exercises the machinery, not the proxy); cpu: hours to a day on 2 cores; noise: where the
+# Study presets: (study keys, as --set would give them). smoke: 4 trainings, minutes on 2 cores (its
+# rewards are near 0: it exercises the machinery, not the proxy; its one candidate is the target read
+# half-way, so it trains no fidelity of its own); cpu: hours to a day on 2 cores; noise: where the
 # cpu proxy's noise comes from (docs/proxy-studies.md), 15 trials of the cpu preset, about 1.5 hours.
 PRESETS = {
-    "smoke": ["preset=smoke", "architectures=2", "rerun_architectures=1", "reruns=2",
-              "target=[\"train.epochs=2\"]", "proxies={\"epochs-1\": [\"train.epochs=1\"]}"],
+    "smoke": ["preset=smoke", "architectures=1", "rerun_architectures=1", "reruns=2",
+              "target=[\"train.epochs=2\"]", "proxies={}", "reads=[0.5]"],
     "cpu": ["preset=cpu", "architectures=8", "pool=64", "rerun_architectures=3", "reruns=3",
             "target=[\"train.epochs=24\"]",
             "proxies={\"epochs-3\": [\"train.epochs=3\"], \"epochs-6\": [\"train.epochs=6\"], "

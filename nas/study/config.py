@@ -37,6 +37,9 @@ class StudyConfig:
         trained again under ``reruns - 1`` more seeds at every fidelity, for the
         reward's coefficient of variation.
       reruns: seeds per rerun architecture, the first included.
+      reads: fractions of the steps at which every training is also read
+        (``train.read_at``); each read is one more candidate proxy, named
+        ``<fidelity>@<fraction>``, that costs no training of its own.
       min_tau: the verdict's bar for Kendall's tau against the target.
       max_cv: the verdict's bar for the coefficient of variation over seeds.
     """
@@ -52,6 +55,7 @@ class StudyConfig:
     proxies: dict = dataclasses.field(default_factory=lambda: {"epochs-1": ["train.epochs=1"]})
     rerun_architectures: int = 2
     reruns: int = 3
+    reads: tuple[float, ...] = ()
     min_tau: float = 0.65
     max_cv: float = 0.4
     resources: ResourcesConfig = dataclasses.field(default_factory=ResourcesConfig)
@@ -75,8 +79,12 @@ class StudyConfig:
         if not 0 <= self.rerun_architectures <= self.architectures + len(self.named) or self.reruns < 1:
             raise ConfigError(f"rerun_architectures={self.rerun_architectures} must be at most the study's "
                               f"{self.architectures + len(self.named)} architectures, and reruns={self.reruns} >= 1")
-        if not self.proxies or TARGET in self.proxies:
-            raise ConfigError(f"proxies: name at least one candidate, none of them {TARGET!r}, "
+        object.__setattr__(self, "reads", tuple(sorted(set(self.reads))))
+        if not all(0 < f < 1 for f in self.reads):
+            raise ConfigError(f"reads={list(self.reads)}: fractions of the steps must be in (0, 1), e.g. [0.25, 0.5]")
+        if not (self.proxies or self.reads) or TARGET in self.proxies or any("@" in p for p in self.proxies):
+            raise ConfigError(f"proxies: name at least one candidate (or read the trainings part-way with "
+                              f"reads), none of them {TARGET!r} or with an '@', "
                               f"e.g. proxies={{\"epochs-1\": [\"train.epochs=1\"]}}")
         if not -1 <= self.min_tau <= 1 or self.max_cv <= 0:
             raise ConfigError(f"min_tau={self.min_tau} must be in [-1, 1] and max_cv={self.max_cv} > 0")
@@ -85,8 +93,19 @@ class StudyConfig:
 
     @property
     def fidelities(self) -> tuple[str, ...]:
-        """The target first, then the candidate proxies in the order given."""
+        """The trained fidelities: the target first, then the candidate proxies in the order given."""
         return (TARGET, *self.proxies)
+
+    @property
+    def read_fidelities(self) -> dict[str, tuple[str, float]]:
+        """Each part-way read as a candidate: ``'target@0.5' -> ('target', 0.5)``."""
+        return {f"{fidelity}@{fraction:g}": (fidelity, fraction)
+                for fidelity in self.fidelities for fraction in self.reads}
+
+    @property
+    def reported(self) -> tuple[str, ...]:
+        """The report's rows: the trained fidelities, then the reads."""
+        return (*self.fidelities, *self.read_fidelities)
 
     def proxy_config(self, fidelity: str, seed: int = 0) -> ProxyConfig:
         """The proxy config of ``fidelity`` with ``seed`` as its training and data seed (as ``compare`` does).
@@ -105,4 +124,6 @@ class StudyConfig:
             config = apply_overrides(get_preset(self.preset), [*seeds, *self.common, *overrides])
         except ConfigError as err:
             raise ConfigError(f"{fidelity} (overrides of preset {self.preset}'s proxy config): {err}") from None
+        if self.reads:
+            config = dataclasses.replace(config, train=dataclasses.replace(config.train, read_at=self.reads))
         return config

@@ -9,24 +9,30 @@ from pathlib import Path
 from nas.study.study import Study, load_study
 from results.proxy_noise_table import noise_rows, render_noise
 from results.proxy_study_plot import plot_tau_vs_cost
-from results.proxy_study_table import render_study, study_rows, verdict
+from results.proxy_study_table import read_records, render_study, study_rows, verdict
 from storage.atomic_file import write_atomic
 
 CSV_COLUMNS = ("fidelity", "trials", "failed", "device_seconds_per_trial", "architectures", "tau", "tau_low",
                "tau_high", "rho", "rho_low", "rho_high", "cv_mean", "cv_max", "passes")
 
 
+def all_records(study: Study) -> list[dict]:
+    """The study's records, and those of its part-way reads (``results.proxy_study_table.read_records``)."""
+    records = list(study.records)
+    return records + read_records(records, study.config.read_fidelities)
+
+
 def study_table(study: Study) -> tuple[list[dict], str]:
     """The rows of ``results.proxy_study_table`` and the verdict line, for the records so far."""
     config = study.config
-    rows = study_rows(list(study.records), config.fidelities, config.min_tau, config.max_cv, seed=config.seed)
+    rows = study_rows(all_records(study), config.reported, config.min_tau, config.max_cv, seed=config.seed)
     return rows, verdict(rows, config.min_tau, config.max_cv)
 
 
 def status_text(study: Study) -> str:
     rows, line = study_table(study)
     done = len(study.records)
-    noise = noise_rows(list(study.records), study.config.fidelities)
+    noise = noise_rows(all_records(study), study.config.reported)
     return (f"study {study.dir.root}: {done} of {len(study.trials)} trials done "
             f"({len(study.architectures)} architectures, fidelities {', '.join(study.config.fidelities)})\n\n"
             f"{render_study(rows)}\n\n{line}\n" + (f"\nnoise over seeds:\n{render_noise(noise)}\n" if noise else ""))
@@ -45,13 +51,16 @@ def write_report(root: Path, command: str = "") -> str:
         f"`{config.space}`; architectures: {', '.join(f'`{name}`' for name in study.architectures)} "
         f"(named, then {config.architectures} spread over multiply-adds from {config.pool} samples, seed "
         f"{config.seed})",
-        f"- target: {', '.join(config.target) or 'the preset'}; candidates: {overrides}",
+        f"- target: {', '.join(config.target) or 'the preset'}; candidates: {overrides or 'none trained'}",
+        *([f"- part-way reads: every training was also read at {', '.join(f'{f:g}' for f in config.reads)} of "
+           f"its steps; each read is a candidate (`<fidelity>@<fraction>`) that trained nothing of its own, its "
+           f"device-seconds that fraction of its training's"] if config.reads else []),
         f"- seeds: every architecture with seed 0; the first {config.rerun_architectures} also with seeds "
         f"1..{config.reruns - 1} (train and data seed), for the CV",
         "- tau and rho: seed-0 rewards of the architectures both sides scored, 95% bootstrap percentile "
         "intervals over architectures (2,000 resamples); CV: mean (and max) over the rerun architectures",
         "", render_study(rows, markdown=True), "", line, "", "![tau against cost](tau_vs_cost.png)", "",
-        *_noise_section(list(study.records), config.fidelities),
+        *_noise_section(all_records(study), config.reported),
     ]
     plot_tau_vs_cost(rows, root / "tau_vs_cost.png", config.min_tau)
     write_atomic(root / "report.md", "\n".join(lines).encode())

@@ -3,7 +3,7 @@
 import pytest
 
 from results.proxy_study_plot import plot_tau_vs_cost
-from results.proxy_study_table import render_study, study_rows, verdict
+from results.proxy_study_table import read_records, render_study, study_rows, verdict
 
 TARGET = {"a": 0.30, "b": 0.20, "c": 0.10, "d": 0.05}
 
@@ -48,3 +48,15 @@ def test_the_figure_plots_every_candidate_with_a_tau(tmp_path):
     rows = study_rows(_records(), ["target", "good", "bad"], min_tau=0.65, max_cv=0.4, resamples=200)
     path = plot_tau_vs_cost(rows, tmp_path / "tau.png", 0.65)
     assert path.stat().st_size > 10_000
+
+
+def test_a_read_is_a_candidate_with_its_reward_and_a_fraction_of_the_cost():
+    records = [dict(_record(a, "target", r, device_seconds=400.0), ap={"AP": r, "AP@0.25": r / 4})
+               for a, r in TARGET.items()]
+    records[-1]["ap"].pop("AP@0.25")  # a training without the read (an older record)
+    derived = read_records(records, {"target@0.25": ("target", 0.25)})
+    assert [(d["fidelity"], d["reward"], d["device_seconds"], d["status"]) for d in derived[:2]] == [
+        ("target@0.25", 0.075, 100.0, "ok"), ("target@0.25", 0.05, 100.0, "ok")]
+    assert derived[-1]["status"] == "failed" and derived[-1]["reward"] is None
+    rows = study_rows(records + derived, ["target", "target@0.25"], min_tau=0.65, max_cv=0.4, resamples=200)
+    assert rows[1]["tau"].value == pytest.approx(1.0) and rows[1]["architectures"] == 3 and rows[1]["failed"] == 1

@@ -8,6 +8,7 @@ import pytest
 
 from storage.trial_record import (
     AP_METRICS, OUTCOME_KEYS, RECORD_KEYS, REWARD_METRIC, Cause, Measurement, Status, TrialOutcome, is_ok,
+    is_reading, read_name,
 )
 from tests.paths import FIXTURES
 
@@ -48,6 +49,13 @@ def test_a_measurement_becomes_an_ok_outcome_with_nan_metrics_as_none():
     assert (outcome.params, outcome.madds, outcome.device, outcome.seed) == (7, 9, "cpu", 3)
     line = json.loads(json.dumps(outcome.to_dict()))
     assert line["status"] == "ok" and TrialOutcome.from_dict(line) == outcome
+
+
+def test_a_measurement_keeps_the_readings_and_drops_other_metrics():
+    metrics = {key: 0.1 for key in AP_METRICS} | {"AR1": 0.2, "AP_final": 0.3, "AP@0.25": 0.05}
+    measurement = Measurement.from_metrics(metrics, params=1, madds=2, device="cpu")
+    assert set(measurement.ap) == {*AP_METRICS, "AP_final", "AP@0.25"}
+    assert read_name(0.25) == "AP@0.25" and is_reading("AP_sampling_sd") and not is_reading("AR1")
 
 
 @pytest.mark.parametrize("reward", [math.nan, math.inf, None])

@@ -15,7 +15,8 @@ from nas.study.directory import StudyDir
 from tests.nas.campaign.campaign_helpers import REPO, cli
 
 SURROGATE = ["--set", "trial.kind=surrogate", "--set", "architectures=3", "--set", "pool=8",
-             "--set", 'named=["spinenet-49"]', "--set", "rerun_architectures=2", "--set", "reruns=3"]
+             "--set", 'named=["spinenet-49"]', "--set", "rerun_architectures=2", "--set", "reruns=3",
+             "--set", 'proxies={"epochs-1": ["train.epochs=1"]}', "--set", "reads=[]"]
 
 
 def test_a_surrogate_study_runs_reports_and_is_not_run_twice(tmp_path, capsys):
@@ -69,3 +70,20 @@ def test_kill_9_mid_study_then_resume_records_every_trial_once(tmp_path):
     assert f"{before} done, {16 - before} to run" in resumed.stdout
     records = StudyDir(root).read_trials()
     assert sorted(r["trial"] for r in records) == list(range(16)) and len(StudyDir(root).trials.read()) == 16
+
+
+@pytest.mark.slow
+def test_the_smoke_preset_trains_real_proxies_end_to_end(tmp_path):
+    # The README's study: 3 architectures at the target (2 epochs of the smoke proxy), one under a second
+    # seed, each training also read half-way (the candidate 'target@0.5').
+    root = tmp_path / "study"
+    done = cli("proxy-study", "--preset", "smoke", "--dir", str(root),
+               "--set", f'common=["data.data_dir={tmp_path / "tfds"}"]', timeout=900)
+    assert done.returncode == 0, done.stdout + done.stderr
+    records = StudyDir(root).read_trials()
+    assert len(records) == 4 and all(r["status"] == "ok" for r in records), records
+    assert all({"AP", "AP@0.5", "AP_sampling_sd"} <= set(r["ap"]) for r in records)
+    rows = list(csv.DictReader((root / "study.csv").open()))
+    assert [r["fidelity"] for r in rows] == ["target", "target@0.5"] and rows[1]["trials"] == "4"
+    report = (root / "report.md").read_text()
+    assert "part-way reads" in report and "## Noise over seeds" in report

@@ -28,3 +28,4 @@ def test_update_moves_each_leaf_by_one_minus_decay():
 def test_bad_decay_is_refused_with_its_value(decay):
     with pytest.raises(ValueError, match=f"ema_decay={decay}"):
         TrainConfig(ema_decay=decay)
+
