@@ -52,10 +52,13 @@ class TrainConfig:
     eval_batches: int | None = None  # None: the whole held-out split
     ema_decay: float | None = None  # None: the reward is the final weights' AP (see proxy_task.weight_average)
     read_at: tuple[float, ...] = ()  # fractions of the steps at which AP is also read (ap["AP@0.5"])
+    seeds: int = 1  # trainings averaged into the reward (proxy_task.seed_average)
 
     def __post_init__(self):
         object.__setattr__(self, "decay_at", tuple(self.decay_at))
         object.__setattr__(self, "read_at", tuple(sorted(set(self.read_at))))
+        if self.seeds < 1:
+            raise ValueError(f"TrainConfig: seeds={self.seeds} must be >= 1 (trainings averaged into the reward)")
         if any(not 0 < f < 1 for f in self.read_at):
             raise ValueError(f"TrainConfig: read_at={list(self.read_at)}: fractions of the steps must be in (0, 1) "
                              f"(the end is always read)")

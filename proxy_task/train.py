@@ -27,6 +27,7 @@ from proxy_task.detection import AnchorConfig, generate_anchors
 from proxy_task.evaluation import CocoEvaluator
 from proxy_task.runtime.host_allocator import active_allocator
 from proxy_task.optimizer import make_optimizer
+from proxy_task.seed_average import average_metrics, with_seed_offset
 from proxy_task.retinanet import RetinaNet
 from proxy_task.train_step import NonFiniteLossError, StepContext, TrainState, eval_step, train_step
 from proxy_task.runtime.xla_cpu_options import jit_options
@@ -124,17 +125,37 @@ def prepare_trial(spec: ArchitectureSpec, config: ProxyConfig):
     return context, info, total_steps, shardings
 
 
+@dataclasses.dataclass(frozen=True)
+class CompiledSteps:
+    """The trial's jitted steps, made once so that every training and read of a trial reuses their compilation."""
+
+    train: Callable
+    detect: Callable  # by the final weights
+    detect_averaged: Callable  # by their moving average
+
+    @classmethod
+    def of(cls, context: StepContext) -> "CompiledSteps":
+        return cls(
+            train=jax.jit(functools.partial(train_step, context), donate_argnums=(0,), **jit_options()),
+            detect=jax.jit(functools.partial(eval_step, context, averaged=False), **jit_options()),
+            detect_averaged=jax.jit(functools.partial(eval_step, context, averaged=True), **jit_options()),
+        )
+
+
 def evaluate_untrained(spec: ArchitectureSpec, config: ProxyConfig) -> dict[str, float]:
     """Held-out AP of the freshly initialised model: the floor a trained reward must clear."""
     context, _, _, (data_sharding, replicated) = prepare_trial(spec, config)
     state = create_state(context, config, replicated)
-    return _evaluate(context, state, config, data_sharding)[0]
+    return _evaluate(CompiledSteps.of(context), state, config, data_sharding)[0]
 
 
 def train_and_evaluate(
     spec: ArchitectureSpec, config: ProxyConfig, workdir: str | Path, report_fn: ReportFn | None = None
 ) -> ProxyResult:
     """Trains RetinaNet with ``spec``'s backbone, returns held-out AP and costs.
+
+    With ``train.seeds`` = k > 1 it trains k times (seeds as ``seed_average.with_seed_offset``
+    gives them) and returns their mean metrics (``seed_average.average_metrics``).
 
     Raises:
       SpecError: the spec is invalid at this input size.
@@ -143,22 +164,41 @@ def train_and_evaluate(
     """
     report = report_fn or (lambda _: None)
     workdir = Path(workdir)
-    context, info, total_steps, (data_sharding, replicated) = prepare_trial(spec, config)
+    context, info, total_steps, shardings = prepare_trial(spec, config)
     workdir.mkdir(parents=True, exist_ok=True)
-    state = create_state(context, config, replicated)
-    state, train_seconds, final_loss, reads = _train(context, state, config, total_steps, data_sharding, report)
-    ap, eval_seconds = _evaluate(context, state, config, data_sharding)
-    ap.update(reads)
+    steps = CompiledSteps.of(context)
+    runs = [_train_once(steps, context, with_seed_offset(config, index), total_steps, shardings,
+                        lambda event, index=index: report({**event, "training": index}))
+            for index in range(config.train.seeds)]
     cost = count_cost(spec, config.scaling, info.num_classes)
+    train_seconds = sum(run.train_seconds for run in runs)
     result = ProxyResult(
-        ap=ap, params=cost.total_params, madds=cost.total_madds, train_seconds=train_seconds,
-        eval_seconds=eval_seconds, images_per_second=total_steps * config.data.batch_size / train_seconds,
-        steps=total_steps, final_loss=final_loss, device=jax.devices()[0].device_kind,
+        ap=average_metrics([run.ap for run in runs]), params=cost.total_params, madds=cost.total_madds,
+        train_seconds=train_seconds, eval_seconds=sum(run.eval_seconds for run in runs),
+        images_per_second=len(runs) * total_steps * config.data.batch_size / train_seconds,
+        steps=total_steps, final_loss=runs[-1].final_loss, device=jax.devices()[0].device_kind,
         host_allocator=active_allocator(),
     )
     write_atomic(workdir / "result.json", json.dumps({"spec": spec_to_dict(spec), **result.to_dict()}, indent=2))
     report({"event": "done", **result.to_dict()})
     return result
+
+
+@dataclasses.dataclass(frozen=True)
+class _Run:
+    ap: dict[str, float]
+    train_seconds: float
+    eval_seconds: float
+    final_loss: float
+
+
+def _train_once(steps, context, config, total_steps, shardings, report) -> _Run:
+    data_sharding, replicated = shardings
+    state = create_state(context, config, replicated)
+    state, train_seconds, final_loss, reads = _train(steps, context, state, config, total_steps, data_sharding,
+                                                     report)
+    ap, eval_seconds = _evaluate(steps, state, config, data_sharding)
+    return _Run({**ap, **reads}, train_seconds, eval_seconds, final_loss)
 
 
 def _read_steps(config, total_steps) -> dict[int, str]:
@@ -171,9 +211,9 @@ def _read_steps(config, total_steps) -> dict[int, str]:
     return steps
 
 
-def _train(context, state, config, total_steps, data_sharding, report):
+def _train(steps, context, state, config, total_steps, data_sharding, report):
     """Trains ``total_steps``; returns the state, train seconds (reads excluded), the last loss and the reads."""
-    step_fn = jax.jit(functools.partial(train_step, context), donate_argnums=(0,), **jit_options())
+    step_fn = steps.train
     batches = build_dataset(config.data, "train")
     pending, start, first_step_time = [], time.perf_counter(), None
     final_loss = float("nan")
@@ -201,7 +241,7 @@ def _train(context, state, config, total_steps, data_sharding, report):
                 "elapsed": time.perf_counter() - start,
             })
         if step in read_steps:
-            metrics_now, seconds_now = _evaluate(context, state, config, data_sharding, readings=False)
+            metrics_now, seconds_now = _evaluate(steps, state, config, data_sharding, readings=False)
             reads[read_steps[step]], read_seconds = metrics_now[REWARD_METRIC], read_seconds + seconds_now
             report({"event": "read", "step": step, "name": read_steps[step], "value": reads[read_steps[step]]})
     measured_steps = max(1, total_steps - 1)
@@ -210,22 +250,22 @@ def _train(context, state, config, total_steps, data_sharding, report):
     return state, seconds, final_loss, reads
 
 
-def _evaluate(context, state, config, data_sharding, readings: bool = True):
+def _evaluate(steps, state, config, data_sharding, readings: bool = True):
     """Held-out metrics of the rewarded weights (with the readings, if ``readings``), and the seconds it took."""
     start = time.perf_counter()
-    averaged = context.ema_decay is not None
+    averaged = config.train.ema_decay is not None
     evaluator = CocoEvaluator.from_dataset(config.data, "heldout")
-    metrics = _detect_and_score(evaluator, context, state, config, data_sharding, averaged=averaged)
+    metrics = _detect_and_score(evaluator, steps.detect_averaged if averaged else steps.detect, state, config,
+                                data_sharding)
     if readings and evaluator.image_count >= 2 * SAMPLING_FOLDS:
         metrics["AP_sampling_sd"] = evaluator.sampling_sd(SAMPLING_FOLDS)
     if readings and averaged:
         evaluator.reset()
-        metrics["AP_final"] = _detect_and_score(evaluator, context, state, config, data_sharding, averaged=False)["AP"]
+        metrics["AP_final"] = _detect_and_score(evaluator, steps.detect, state, config, data_sharding)["AP"]
     return metrics, time.perf_counter() - start
 
 
-def _detect_and_score(evaluator, context, state, config, data_sharding, *, averaged: bool) -> dict[str, float]:
-    step_fn = jax.jit(functools.partial(eval_step, context, averaged=averaged), **jit_options())
+def _detect_and_score(evaluator, step_fn, state, config, data_sharding) -> dict[str, float]:
     for index, batch in enumerate(build_dataset(config.data, "heldout")):
         if config.train.eval_batches is not None and index >= config.train.eval_batches:
             break

@@ -17,7 +17,9 @@ add to ``ap`` beside the COCO metrics (old records and other trials lack them):
 ``AP_final``, the final weights' AP when the reward is that of their moving
 average (``train.ema_decay``); ``AP_sampling_sd``, the standard deviation AP
 would have over other held-out samples of the same size (estimated from folds
-of the held-out images, ``CocoEvaluator.sampling_sd``); and ``AP@<fraction>``
+of the held-out images, ``CocoEvaluator.sampling_sd``); ``AP_seed_sd``, the
+spread of AP over the trainings averaged into the reward (``train.seeds`` > 1,
+``proxy_task.seed_average``); and ``AP@<fraction>``
 (``read_name``), the AP read part-way through the training (``train.read_at``).
 """
 
@@ -47,7 +49,7 @@ class Cause(enum.StrEnum):
 
 AP_METRICS = ("AP", "AP50", "AP75", "APs", "APm", "APl")
 REWARD_METRIC = "AP"
-READINGS = ("AP_final", "AP_sampling_sd")
+READINGS = ("AP_final", "AP_sampling_sd", "AP_seed_sd")
 
 
 def read_name(fraction: float) -> str:

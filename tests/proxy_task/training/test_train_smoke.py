@@ -16,7 +16,7 @@ from search_space import SPINENET_49
 def test_smoke_training_end_to_end(tmp_path):
     config = get_preset("smoke")
     config = dataclasses.replace(config, data=dataclasses.replace(config.data, data_dir=str(tmp_path / "tfds")),
-                                 train=dataclasses.replace(config.train, ema_decay=0.9, read_at=(0.5,)))
+                                 train=dataclasses.replace(config.train, ema_decay=0.9, read_at=(0.5,), seeds=2))
     reports = []
     result = train_and_evaluate(SPINENET_49, config, tmp_path / "work", reports.append)
     assert result.steps == 4 and result.images_per_second > 0
@@ -24,10 +24,10 @@ def test_smoke_training_end_to_end(tmp_path):
     assert 0.0 <= result.reward <= 1.0
     # The reward is the moving average's AP; the final weights' AP and the sampling sd are read beside it.
     assert 0.0 <= result.ap["AP_final"] <= 1.0 and result.ap["AP_sampling_sd"] >= 0.0
-    assert [r["step"] for r in reports if r["event"] == "train"] == [2, 4]
-    # read_at: one training also read half-way, at step 2 of 4
-    assert [(r["step"], r["name"]) for r in reports if r["event"] == "read"] == [(2, "AP@0.5")]
-    assert 0.0 <= result.ap["AP@0.5"] <= 1.0
+    # seeds=2: two trainings, each logged and read half-way (at step 2 of 4); their mean is the reward
+    assert [(r["training"], r["step"]) for r in reports if r["event"] == "train"] == [(0, 2), (0, 4), (1, 2), (1, 4)]
+    assert [(r["training"], r["name"]) for r in reports if r["event"] == "read"] == [(0, "AP@0.5"), (1, "AP@0.5")]
+    assert 0.0 <= result.ap["AP@0.5"] <= 1.0 and result.ap["AP_seed_sd"] >= 0.0
     assert reports[-1]["event"] == "done"
     saved = json.loads((tmp_path / "work" / "result.json").read_text())
     assert saved["spec"]["name"] == "spinenet-49" and saved["params"] == result.params
