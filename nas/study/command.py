@@ -18,9 +18,9 @@ PRESETS = {
     "smoke": ["preset=smoke", "architectures=1", "rerun_architectures=1", "reruns=2",
               "target=[\"train.epochs=2\"]", "proxies={}", "reads=[0.5]"],
     "cpu": ["preset=cpu", "architectures=8", "pool=64", "rerun_architectures=3", "reruns=3",
-            "target=[\"train.epochs=24\"]",
+            "target=[\"train.epochs=24\"]", "reads=[0.25, 0.5]",
             "proxies={\"epochs-3\": [\"train.epochs=3\"], \"epochs-6\": [\"train.epochs=6\"], "
-            "\"epochs-12\": [\"train.epochs=12\"]}"],
+            "\"epochs-12\": [\"train.epochs=12\"], \"epochs-6-mean-of-2\": [\"train.epochs=6\", \"train.seeds=2\"]}"],
     # Every trial reads both the moving average's AP (the reward) and the final weights' (AP_final); reruns
     # vary both seeds (target), only the initialisation (data seed pinned) or only the data order.
     "noise": ["preset=cpu", "architectures=0", "named=[\"spinenet-49\", \"r50-fpn\"]", "rerun_architectures=1",

@@ -37,9 +37,9 @@ class StudyConfig:
         trained again under ``reruns - 1`` more seeds at every fidelity, for the
         reward's coefficient of variation.
       reruns: seeds per rerun architecture, the first included.
-      reads: fractions of the steps at which every training is also read
-        (``train.read_at``); each read is one more candidate proxy, named
-        ``<fidelity>@<fraction>``, that costs no training of its own.
+      reads: fractions of the steps at which the target's trainings are also
+        read (``train.read_at``); each read is one more candidate proxy, named
+        ``target@<fraction>``, that costs no training of its own.
       min_tau: the verdict's bar for Kendall's tau against the target.
       max_cv: the verdict's bar for the coefficient of variation over seeds.
     """
@@ -98,9 +98,8 @@ class StudyConfig:
 
     @property
     def read_fidelities(self) -> dict[str, tuple[str, float]]:
-        """Each part-way read as a candidate: ``'target@0.5' -> ('target', 0.5)``."""
-        return {f"{fidelity}@{fraction:g}": (fidelity, fraction)
-                for fidelity in self.fidelities for fraction in self.reads}
+        """Each part-way read of the target as a candidate: ``'target@0.5' -> ('target', 0.5)``."""
+        return {f"{TARGET}@{fraction:g}": (TARGET, fraction) for fraction in self.reads}
 
     @property
     def reported(self) -> tuple[str, ...]:
@@ -124,6 +123,6 @@ class StudyConfig:
             config = apply_overrides(get_preset(self.preset), [*seeds, *self.common, *overrides])
         except ConfigError as err:
             raise ConfigError(f"{fidelity} (overrides of preset {self.preset}'s proxy config): {err}") from None
-        if self.reads:
+        if self.reads and fidelity == TARGET:
             config = dataclasses.replace(config, train=dataclasses.replace(config.train, read_at=self.reads))
         return config

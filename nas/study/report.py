@@ -52,9 +52,9 @@ def write_report(root: Path, command: str = "") -> str:
         f"(named, then {config.architectures} spread over multiply-adds from {config.pool} samples, seed "
         f"{config.seed})",
         f"- target: {', '.join(config.target) or 'the preset'}; candidates: {overrides or 'none trained'}",
-        *([f"- part-way reads: every training was also read at {', '.join(f'{f:g}' for f in config.reads)} of "
-           f"its steps; each read is a candidate (`<fidelity>@<fraction>`) that trained nothing of its own, its "
-           f"device-seconds that fraction of its training's"] if config.reads else []),
+        *([f"- part-way reads: the target's trainings were also read at {', '.join(f'{f:g}' for f in config.reads)} "
+           f"of their steps; each read is a candidate (`target@<fraction>`) that trained nothing of its own, its "
+           f"device-seconds that fraction of its training's (an estimate)"] if config.reads else []),
         f"- seeds: every architecture with seed 0; the first {config.rerun_architectures} also with seeds "
         f"1..{config.reruns - 1} (train and data seed), for the CV",
         "- tau and rho: seed-0 rewards of the architectures both sides scored, 95% bootstrap percentile "
