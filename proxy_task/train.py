@@ -26,6 +26,7 @@ from proxy_task.data import build_dataset, dataset_info, ensure_prepared
 from proxy_task.detection import AnchorConfig, generate_anchors
 from proxy_task.evaluation import CocoEvaluator
 from proxy_task.runtime.host_allocator import active_allocator
+from proxy_task.runtime.phase_clock import PhaseClock
 from proxy_task.optimizer import make_optimizer
 from proxy_task.seed_average import average_metrics, with_seed_offset
 from proxy_task.retinanet import RetinaNet
@@ -62,6 +63,7 @@ class ProxyResult:
     final_loss: float
     device: str
     host_allocator: str  # 'jemalloc' or 'system' (see proxy_task.runtime.host_allocator)
+    phases: dict[str, float] = dataclasses.field(default_factory=dict)  # runtime.phase_clock.PHASES -> s
 
     @property
     def reward(self) -> float:
@@ -146,7 +148,7 @@ def evaluate_untrained(spec: ArchitectureSpec, config: ProxyConfig) -> dict[str,
     """Held-out AP of the freshly initialised model: the floor a trained reward must clear."""
     context, _, _, (data_sharding, replicated) = prepare_trial(spec, config)
     state = create_state(context, config, replicated)
-    return _evaluate(CompiledSteps.of(context), state, config, data_sharding)[0]
+    return _evaluate(CompiledSteps.of(context), state, config, data_sharding, PhaseClock())[0]
 
 
 def train_and_evaluate(
@@ -164,10 +166,12 @@ def train_and_evaluate(
     """
     report = report_fn or (lambda _: None)
     workdir = Path(workdir)
-    context, info, total_steps, shardings = prepare_trial(spec, config)
+    clock = PhaseClock()
+    with clock.phase("prepare"):
+        context, info, total_steps, shardings = prepare_trial(spec, config)
     workdir.mkdir(parents=True, exist_ok=True)
     steps = CompiledSteps.of(context)
-    runs = [_train_once(steps, context, with_seed_offset(config, index), total_steps, shardings,
+    runs = [_train_once(steps, context, with_seed_offset(config, index), total_steps, shardings, clock,
                         lambda event, index=index: report({**event, "training": index}))
             for index in range(config.train.seeds)]
     cost = count_cost(spec, config.scaling, info.num_classes)
@@ -177,7 +181,7 @@ def train_and_evaluate(
         train_seconds=train_seconds, eval_seconds=sum(run.eval_seconds for run in runs),
         images_per_second=len(runs) * total_steps * config.data.batch_size / train_seconds,
         steps=total_steps, final_loss=runs[-1].final_loss, device=jax.devices()[0].device_kind,
-        host_allocator=active_allocator(),
+        host_allocator=active_allocator(), phases=dict(clock.seconds),
     )
     write_atomic(workdir / "result.json", json.dumps({"spec": spec_to_dict(spec), **result.to_dict()}, indent=2))
     report({"event": "done", **result.to_dict()})
@@ -192,12 +196,13 @@ class _Run:
     final_loss: float
 
 
-def _train_once(steps, context, config, total_steps, shardings, report) -> _Run:
+def _train_once(steps, context, config, total_steps, shardings, clock, report) -> _Run:
     data_sharding, replicated = shardings
-    state = create_state(context, config, replicated)
-    state, train_seconds, final_loss, reads = _train(steps, context, state, config, total_steps, data_sharding,
+    with clock.phase("init"):
+        state = jax.block_until_ready(create_state(context, config, replicated))
+    state, train_seconds, final_loss, reads = _train(steps, state, config, total_steps, data_sharding, clock,
                                                      report)
-    ap, eval_seconds = _evaluate(steps, state, config, data_sharding)
+    ap, eval_seconds = _evaluate(steps, state, config, data_sharding, clock)
     return _Run({**ap, **reads}, train_seconds, eval_seconds, final_loss)
 
 
@@ -211,7 +216,7 @@ def _read_steps(config, total_steps) -> dict[int, str]:
     return steps
 
 
-def _train(steps, context, state, config, total_steps, data_sharding, report):
+def _train(steps, state, config, total_steps, data_sharding, clock, report):
     """Trains ``total_steps``; returns the state, train seconds (reads excluded), the last loss and the reads."""
     step_fn = steps.train
     batches = build_dataset(config.data, "train")
@@ -241,37 +246,47 @@ def _train(steps, context, state, config, total_steps, data_sharding, report):
                 "elapsed": time.perf_counter() - start,
             })
         if step in read_steps:
-            metrics_now, seconds_now = _evaluate(steps, state, config, data_sharding, readings=False)
+            metrics_now, seconds_now = _evaluate(steps, state, config, data_sharding, PhaseClock(), readings=False)
             reads[read_steps[step]], read_seconds = metrics_now[REWARD_METRIC], read_seconds + seconds_now
             report({"event": "read", "step": step, "name": read_steps[step], "value": reads[read_steps[step]]})
+    jax.block_until_ready(state)
+    end = time.perf_counter()
+    clock.add("first_step", first_step_time - start)
+    clock.add("train", end - first_step_time - read_seconds)
+    clock.add("reads", read_seconds)
     measured_steps = max(1, total_steps - 1)
-    seconds = (time.perf_counter() - first_step_time - read_seconds) * total_steps / measured_steps if (
-        total_steps > 1) else (time.perf_counter() - start)
+    seconds = (end - first_step_time - read_seconds) * total_steps / measured_steps if (
+        total_steps > 1) else (end - start)
     return state, seconds, final_loss, reads
 
 
-def _evaluate(steps, state, config, data_sharding, readings: bool = True):
+def _evaluate(steps, state, config, data_sharding, clock, readings: bool = True):
     """Held-out metrics of the rewarded weights (with the readings, if ``readings``), and the seconds it took."""
     start = time.perf_counter()
     averaged = config.train.ema_decay is not None
-    evaluator = CocoEvaluator.from_dataset(config.data, "heldout")
+    with clock.phase("score"):
+        evaluator = CocoEvaluator.from_dataset(config.data, "heldout")
     metrics = _detect_and_score(evaluator, steps.detect_averaged if averaged else steps.detect, state, config,
-                                data_sharding)
-    if readings and evaluator.image_count >= 2 * SAMPLING_FOLDS:
-        metrics["AP_sampling_sd"] = evaluator.sampling_sd(SAMPLING_FOLDS)
+                                data_sharding, clock)
+    with clock.phase("score"):
+        if readings and evaluator.image_count >= 2 * SAMPLING_FOLDS:
+            metrics["AP_sampling_sd"] = evaluator.sampling_sd(SAMPLING_FOLDS)
     if readings and averaged:
         evaluator.reset()
-        metrics["AP_final"] = _detect_and_score(evaluator, steps.detect, state, config, data_sharding)["AP"]
+        metrics["AP_final"] = _detect_and_score(evaluator, steps.detect, state, config, data_sharding, clock)["AP"]
     return metrics, time.perf_counter() - start
 
 
-def _detect_and_score(evaluator, step_fn, state, config, data_sharding) -> dict[str, float]:
+def _detect_and_score(evaluator, step_fn, state, config, data_sharding, clock) -> dict[str, float]:
     for index, batch in enumerate(build_dataset(config.data, "heldout")):
         if config.train.eval_batches is not None and index >= config.train.eval_batches:
             break
-        detections = jax.device_get(step_fn(state, jax.device_put(batch["image"], data_sharding)))
-        evaluator.add(
-            detections.boxes, detections.scores, detections.classes, batch,
-            num_detections=detections.num_detections,
-        )
-    return evaluator.evaluate()
+        with clock.phase("detect"):
+            detections = jax.device_get(step_fn(state, jax.device_put(batch["image"], data_sharding)))
+        with clock.phase("score"):
+            evaluator.add(
+                detections.boxes, detections.scores, detections.classes, batch,
+                num_detections=detections.num_detections,
+            )
+    with clock.phase("score"):
+        return evaluator.evaluate()

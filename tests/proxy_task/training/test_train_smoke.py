@@ -8,6 +8,7 @@ import pytest
 from proxy_task.config import get_preset
 from proxy_task.optimizer import learning_rate_schedule
 from proxy_task.config import TrainConfig
+from proxy_task.runtime.phase_clock import PHASES
 from proxy_task.train import train_and_evaluate
 from search_space import SPINENET_49
 
@@ -29,6 +30,9 @@ def test_smoke_training_end_to_end(tmp_path):
     assert [(r["training"], r["name"]) for r in reports if r["event"] == "read"] == [(0, "AP@0.5"), (1, "AP@0.5")]
     assert 0.0 <= result.ap["AP@0.5"] <= 1.0 and result.ap["AP_seed_sd"] >= 0.0
     assert reports[-1]["event"] == "done"
+    # Where the time went, phase by phase (benchmarks/trial_time.py reads these).
+    assert set(result.phases) == set(PHASES) and all(seconds >= 0 for seconds in result.phases.values())
+    assert result.phases["train"] <= result.train_seconds
     saved = json.loads((tmp_path / "work" / "result.json").read_text())
     assert saved["spec"]["name"] == "spinenet-49" and saved["params"] == result.params
 
