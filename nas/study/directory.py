@@ -34,10 +34,15 @@ STUDY_RECORD_KEYS = (*RECORD_KEYS, "architecture", "fidelity")
 
 
 def study_record(planned: PlannedTrial, architecture: Architecture, outcome: TrialOutcome) -> dict[str, Any]:
-    """A line of a study's trials.jsonl: a campaign record of the trial, and what it studies."""
+    """A line of a study's trials.jsonl: a campaign record of the trial, and what it studies.
+
+    Its ``seed`` is the plan's (0 for every architecture's first run, 1, 2... for
+    reruns), whatever seeds the fidelity pinned in the trial's config.
+    """
     return {
         "trial": planned.trial,
         **outcome.to_dict(),
+        "seed": planned.seed,
         "cached": False,
         "decisions": None if architecture.decisions is None else list(architecture.decisions),
         "spec": spec_to_dict(architecture.spec),

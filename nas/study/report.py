@@ -17,8 +17,13 @@ CSV_COLUMNS = ("fidelity", "trials", "failed", "device_seconds_per_trial", "arch
 
 
 def all_records(study: Study) -> list[dict]:
-    """The study's records, and those of its part-way reads (``results.proxy_study_table.read_records``)."""
-    records = list(study.records)
+    """The study's records, and those of its part-way reads (``results.proxy_study_table.read_records``).
+
+    Each carries its planned seed: records written before ``study_record`` set it
+    hold the trial's training seed, which a fidelity may have pinned.
+    """
+    planned = {trial.trial: trial.seed for trial in study.trials}
+    records = [{**r, "seed": planned.get(r["trial"], r["seed"])} for r in study.records]
     return records + read_records(records, study.config.read_fidelities)
 
 

@@ -8,6 +8,7 @@ import pytest
 from nas.overrides import ConfigError, apply_overrides
 from nas.study.config import TARGET, StudyConfig
 from nas.study.directory import STUDY_RECORD_KEYS, study_record
+from nas.study.report import all_records
 from nas.study.plan import choose_architectures, plan_trials, spread
 from nas.study.study import config_from_dict, config_to_dict, create_study, load_study
 from storage.trial_record import RECORD_KEYS, Cause, Measurement, TrialOutcome
@@ -110,5 +111,19 @@ def test_a_study_directory_keeps_its_plan_and_campaign_shaped_records(tmp_path):
     assert loaded.records[0]["architecture"] == "spinenet-49" and loaded.records[0]["decisions"] is None
     with pytest.raises(ConfigError, match="already holds a study"):
         create_study(config, tmp_path / "study")
+
+
+def test_a_record_carries_the_planned_seed_whatever_seed_the_fidelity_pinned(tmp_path):
+    config = StudyConfig(architectures=0, named=("spinenet-49", "r50-fpn"), rerun_architectures=1, reruns=2,
+                         proxies={"data-only": ["train.seed=100"]})
+    study = create_study(config, tmp_path / "study")
+    rerun = study.trials[-1]
+    assert (rerun.fidelity, rerun.seed) == ("data-only", 1)
+    trained = TrialOutcome.measured(Measurement(0.25), **{**RUN, "seed": 100})  # the child's training seed
+    assert study_record(rerun, study.architectures[rerun.architecture], trained)["seed"] == 1
+    older = {**study_record(rerun, study.architectures[rerun.architecture], trained), "seed": 100}
+    study.dir.trials.append(older)  # as the first studies wrote it
+    study.dir.close()
+    assert [r["seed"] for r in all_records(load_study(tmp_path / "study"))] == [1]
     with pytest.raises(ConfigError, match="is not a study directory"):
         load_study(tmp_path)
