@@ -2,7 +2,7 @@
 
 Command (``cpu`` preset: about 25 minutes on the 2-core Xeon, nothing else running)::
 
-    python benchmarks/trial_time.py [--preset cpu] [--spec spinenet-49] [--trials 2]
+    python benchmarks/trial_time.py [--preset cpu] [--spec spinenet-49] [--trials 2] [--compilation-cache]
 
 Each trial runs as a campaign runs it (``nas.campaign.trial.run_trial``: a child
 ``python -m nas.campaign.trial_process`` with jemalloc, its own JAX, a time
@@ -70,9 +70,9 @@ def prepare_seconds(config) -> float:
     return time.perf_counter() - start
 
 
-def one_trial(index: int, spec: dict, config, root: Path, start_and_imports: float) -> dict:
+def one_trial(index: int, spec: dict, config, root: Path, start_and_imports: float, env: dict) -> dict:
     task = TrialTask(trial=index, spec=spec, workdir=str(root / f"trial-{index}"), kind="proxy", proxy=config,
-                     time_limit_s=None)
+                     time_limit_s=None, env=tuple(sorted(env.items())))
     outcome = run_trial(task)
     if not outcome.ok:
         raise SystemExit(f"trial {index} failed: {outcome.error}\n{outcome.traceback or ''}")
@@ -96,6 +96,9 @@ def main(argv=None) -> int:
     parser.add_argument("--spec", default="spinenet-49")
     parser.add_argument("--trials", type=int, default=2)
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="proxy config overrides")
+    parser.add_argument("--compilation-cache", action="store_true",
+                        help="the trials share a fresh persistent compilation cache (trial.compilation_cache): "
+                             "the first compiles, the others load")
     parser.add_argument("--out", default=str(RESULT))
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="trial-time-") as tmp:
@@ -104,14 +107,21 @@ def main(argv=None) -> int:
         prepare = prepare_seconds(config)
         process_start, imports = import_seconds()
         spec = spec_to_dict(get_builtin(args.spec))
-        trials = [one_trial(i, spec, config, root, process_start + imports) for i in range(args.trials)]
+        # Without the switch, no cache at all (not even one named by the environment): the plain path.
+        env = {"JAX_COMPILATION_CACHE_DIR": str(root / "xla-cache")} if args.compilation_cache else {
+            "JAX_ENABLE_COMPILATION_CACHE": "false"}
+        trials = [one_trial(i, spec, config, root, process_start + imports, env) for i in range(args.trials)]
     wall = statistics.fmean(t["wall"] for t in trials)
     rows = [("process start", process_start), ("imports", imports)]
     rows += [(name, statistics.fmean(t["phases"][name] for t in trials)) for name in PHASES]
     rows.append(("other", statistics.fmean(t["other"] for t in trials)))
     print(f"{args.preset} trial of {args.spec}, mean of {len(trials)} on {host_cpu()}; dataset preparation "
           f"(once per machine) {prepare:.1f} s\n{render(rows, wall)}")
+    for index, trial in enumerate(trials):
+        compiled = trial["phases"]["init"] + trial["phases"]["first_step"] + trial["phases"]["detect"]
+        print(f"trial {index}: wall {trial['wall']:.1f} s, of which init + first step + detect {compiled:.1f} s")
     out = {"preset": args.preset, "spec": args.spec, "overrides": args.set, "processor": host_cpu(),
+           "compilation_cache": args.compilation_cache,
            "dataset_preparation_seconds": prepare, "mean_wall_seconds": wall, "mean_phases": dict(rows),
            "trials": trials}
     Path(args.out).write_text(json.dumps(out, indent=2) + "\n")

@@ -86,12 +86,12 @@ def _mesh_shardings(batch_size: int):
 
 def create_state(context: StepContext, config: ProxyConfig, replicated) -> TrainState:
     size = config.scaling.input_size
-    rng = jax.random.key(config.train.seed)
-    init_rng, dropout_rng = jax.random.split(rng)
     images = jnp.zeros((1, size, size, 3), jnp.float32)
 
+    # The key is an argument, not a constant: every seed shares one compiled init (and its cache entry).
     @functools.partial(jax.jit, out_shardings=replicated)
-    def init():
+    def init(rng):
+        init_rng, dropout_rng = jax.random.split(rng)
         variables = context.model.init(init_rng, images, train=False)
         params = variables["params"]
         return TrainState(
@@ -100,7 +100,7 @@ def create_state(context: StepContext, config: ProxyConfig, replicated) -> Train
             average=None if context.ema_decay is None else params,
         )
 
-    return init()
+    return init(jax.random.key(config.train.seed))
 
 
 def prepare_trial(spec: ArchitectureSpec, config: ProxyConfig):

@@ -162,6 +162,11 @@ class TrialConfig:
       inject_faults: fault injection to exercise the failure handling:
         ``{"3": "nan"}`` makes trial 3 fail with that cause (``error``,
         ``nan``, ``oom``, ``timeout``) or ``crash`` its Ray worker once.
+      compilation_cache: proxy trials share a persistent XLA compilation
+        cache in ``DIR/xla-cache`` (at most ``compilation_cache_gb``, least
+        recently used evicted), so a trial that compiles what an earlier one
+        did (a rerun under another seed, a continued rung) loads it instead;
+        a ``JAX_COMPILATION_CACHE_DIR`` in the environment wins.
     """
 
     dispatch: str = "tune"
@@ -170,8 +175,13 @@ class TrialConfig:
     infra_retries: int = 2
     surrogate_seconds: float = 0.0
     inject_faults: dict = dataclasses.field(default_factory=dict)
+    compilation_cache: bool = True
+    compilation_cache_gb: float = 4.0
 
     def __post_init__(self):
+        if self.compilation_cache_gb <= 0:
+            raise ConfigError(f"trial.compilation_cache_gb={self.compilation_cache_gb}: use a size > 0 "
+                              f"(or trial.compilation_cache=false)")
         if self.dispatch not in DISPATCHERS:
             raise ConfigError(f"trial.dispatch={self.dispatch!r}; use one of {list(DISPATCHERS)}")
         if self.kind not in TRIAL_KINDS:

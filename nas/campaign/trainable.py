@@ -12,6 +12,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import os
+from pathlib import Path
 
 from typing import TYPE_CHECKING
 
@@ -20,6 +22,10 @@ from nas.campaign.trial import TrialTask, run_trial
 if TYPE_CHECKING:  # workers of surrogate trials never import the proxy task
     from nas.campaign.config import CampaignConfig
     from proxy_task.config import ProxyConfig
+
+
+CACHE_DIR = "xla-cache"  # beside trials/ in a campaign's or study's directory
+CACHE_VARIABLE = "JAX_COMPILATION_CACHE_DIR"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,7 +50,7 @@ class TrialSettings:
             time_limit_s=config.trial.time_limit_s,
             faults=tuple((int(k), v) for k, v in config.trial.inject_faults.items()),
             surrogate_seconds=config.trial.surrogate_seconds, device_share=device_share(config),
-            env=tuple(sorted(jax_environment(config).items())),
+            env=tuple(sorted(jax_environment(config, Path(trials_dir).parent / CACHE_DIR).items())),
         )
 
     def task(self, trial: int, spec: dict) -> TrialTask:
@@ -64,13 +70,18 @@ def device_share(config: "CampaignConfig") -> float:
     return float(config.resources.cpus)
 
 
-def jax_environment(config: "CampaignConfig") -> dict[str, str]:
-    """JAX settings that let trials share a GPU: no preallocation, a memory fraction each.
+def jax_environment(config: "CampaignConfig", cache_dir: Path | None = None) -> dict[str, str]:
+    """JAX settings of a trial's child: GPU sharing (no preallocation, a memory fraction each), the cache.
 
     Ray sets CUDA_VISIBLE_DEVICES for each worker; a trial's child process
     inherits it, plus these. The TF input pipeline never sees a GPU (tensorflow-cpu).
+    With ``trial.compilation_cache`` and a ``cache_dir``, the children share a
+    persistent compilation cache there, unless the environment names one.
     """
     env = {"TF_CPP_MIN_LOG_LEVEL": "2"}
+    if config.trial.compilation_cache and cache_dir is not None and CACHE_VARIABLE not in os.environ:
+        env[CACHE_VARIABLE] = str(cache_dir)
+        env["JAX_COMPILATION_CACHE_MAX_SIZE"] = str(int(config.trial.compilation_cache_gb * 2 ** 30))
     gpus = config.resources.gpus
     fraction = config.resources.gpu_memory_fraction
     if gpus and (gpus < 1 or fraction is not None):

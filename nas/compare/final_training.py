@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from nas.campaign.config import CampaignConfig
-from nas.campaign.trainable import device_share, jax_environment
+from nas.campaign.trainable import CACHE_DIR, device_share, jax_environment
 from nas.campaign.trial import TrialTask
 from nas.compare.config import CompareConfig
 from nas.compare.members import Member
@@ -54,7 +54,8 @@ def pending_tasks(root: Path, compare: CompareConfig, campaign: CampaignConfig,
             tasks.append((member, TrialTask(
                 trial=seed, spec=spec_to_dict(spec), workdir=str(path.parent), kind="proxy",
                 proxy=compare.final_protocol(seed), seed=seed, time_limit_s=campaign.trial.time_limit_s,
-                device_share=device_share(campaign), env=tuple(sorted(jax_environment(campaign).items())),
+                device_share=device_share(campaign),
+                env=tuple(sorted(jax_environment(campaign, root / CACHE_DIR).items())),
             )))
     return tasks
 

@@ -55,3 +55,15 @@ def test_trials_sharing_a_gpu_get_jax_memory_settings():
     assert jax_environment(shared)["XLA_PYTHON_CLIENT_MEM_FRACTION"] == "0.225"
     assert "XLA_PYTHON_CLIENT_MEM_FRACTION" not in jax_environment(campaign_config.resolve(["resources.gpus=1"]))
     assert jax_environment(campaign_config.resolve([]))["JAX_PLATFORMS"] == "cpu"
+
+
+def test_trials_share_a_compilation_cache_unless_the_environment_names_one(tmp_path, monkeypatch):
+    config = campaign_config.resolve(["trial.compilation_cache_gb=0.5"])
+    monkeypatch.delenv("JAX_COMPILATION_CACHE_DIR", raising=False)
+    env = jax_environment(config, tmp_path / "xla-cache")
+    assert env["JAX_COMPILATION_CACHE_DIR"] == str(tmp_path / "xla-cache")
+    assert env["JAX_COMPILATION_CACHE_MAX_SIZE"] == str(2 ** 29)
+    assert "JAX_COMPILATION_CACHE_DIR" not in jax_environment(campaign_config.resolve(["trial.compilation_cache=false"]),
+                                                              tmp_path / "xla-cache")
+    monkeypatch.setenv("JAX_COMPILATION_CACHE_DIR", "/shared/cache")  # the environment's cache wins
+    assert "JAX_COMPILATION_CACHE_DIR" not in jax_environment(config, tmp_path / "xla-cache")
