@@ -39,7 +39,7 @@ def _pad_batch(batch: dict[str, tf.Tensor], batch_size: int) -> dict[str, tf.Ten
 
 
 def build_tf_dataset(config: DataConfig, split: str = "train", *,
-                     training: bool | None = None) -> tf.data.Dataset:
+                     training: bool | None = None, skip_batches: int = 0) -> tf.data.Dataset:
     """The pipeline as a ``tf.data.Dataset`` of batched dicts of tensors.
 
     Args:
@@ -48,6 +48,9 @@ def build_tf_dataset(config: DataConfig, split: str = "train", *,
         ``proxy_task.data.sources``).
       training: shuffle + augment + repeat + drop remainder; defaults to
         ``split == 'train'``.
+      skip_batches: training only: start after this many batches, exactly as if
+        they had been read (a training resumed from a checkpoint); the skipped
+        examples are never decoded.
 
     Returns:
       Batches as described in ``proxy_task.data.preprocess``.
@@ -63,7 +66,12 @@ def build_tf_dataset(config: DataConfig, split: str = "train", *,
         ds = ds.shuffle(config.shuffle_buffer, seed=config.seed, reshuffle_each_iteration=True)
         ds = ds.repeat()
     seed = tf.constant(config.seed, tf.int64)
-    ds = ds.enumerate().map(
+    ds = ds.enumerate()
+    if skip_batches:
+        if not training:
+            raise ValueError("skip_batches: only a training pipeline resumes part-way")
+        ds = ds.skip(skip_batches * config.batch_size)  # before decoding; augmentation keys stay by index
+    ds = ds.map(
         lambda index, example: preprocess(example, tf.stack([seed, index]), config, training),
         **parallel)
     ds = ds.batch(config.batch_size, drop_remainder=training, **parallel)
@@ -75,10 +83,10 @@ def build_tf_dataset(config: DataConfig, split: str = "train", *,
 
 
 def build_dataset(config: DataConfig, split: str = "train", *,
-                  training: bool | None = None) -> Iterator[dict[str, np.ndarray]]:
+                  training: bool | None = None, skip_batches: int = 0) -> Iterator[dict[str, np.ndarray]]:
     """The pipeline as an iterator of numpy batches, ready for ``jax.device_put``.
 
     Arguments and errors as ``build_tf_dataset``. Training iterators never end;
     evaluation iterators end after one pass over the split.
     """
-    return build_tf_dataset(config, split, training=training).as_numpy_iterator()
+    return build_tf_dataset(config, split, training=training, skip_batches=skip_batches).as_numpy_iterator()

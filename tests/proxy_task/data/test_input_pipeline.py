@@ -44,6 +44,16 @@ def test_same_seed_same_batches_other_seed_other_batches(synthetic_config):
     assert sorted(ids[:24]) == sorted(ids[24:48]) and not np.array_equal(ids[:24], ids[24:48])
 
 
+def test_a_resumed_pipeline_continues_exactly_across_epochs(synthetic_config):
+    straight = _take(build_dataset(synthetic_config, "train"), 9)  # 24 images, batch 4: into epoch 2
+    resumed = _take(build_dataset(synthetic_config, "train", skip_batches=7), 2)
+    for a, b in zip(straight[7:], resumed):
+        for key in a:
+            np.testing.assert_array_equal(a[key], b[key])
+    with pytest.raises(ValueError, match="only a training pipeline"):
+        build_dataset(synthetic_config, "heldout", skip_batches=1)
+
+
 def test_heldout_is_one_padded_pass_without_augmentation(synthetic_config):
     batches = list(build_dataset(synthetic_config, "heldout"))
     ids = np.concatenate([b["image_id"] for b in batches])
