@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from nas.overrides import ConfigError
 from storage.atomic_file import write_atomic
@@ -54,21 +54,32 @@ class JsonLines:
     def set_aside(self) -> list[tuple[int, str]]:
         """Moves every damaged complete line, byte for byte, to ``quarantine``; returns (line, problem) of each.
 
-        The lines are appended to the quarantine and fsynced before the file is
+        Call it holding the campaign's lock.
+        """
+        return [(number, problem) for number, _, problem in
+                self.move_lines(lambda record, problem: problem is not None, self.quarantine)]
+
+    def move_lines(self, chosen: Callable[[dict[str, Any] | None, str | None], bool],
+                   destination: Path) -> list[tuple[int, dict[str, Any] | None, str | None]]:
+        """Moves the complete lines ``chosen(record, problem)`` picks, byte for byte, to ``destination``.
+
+        The lines are appended to ``destination`` and fsynced before the file is
         rewritten without them (atomically), so a crash in between leaves a line
-        in both files, never in neither. Call it holding the campaign's lock.
+        in both files, never in neither. Returns ``(line number, record, problem)``
+        of each line moved. Call it holding the directory's lock.
         """
         lines = self._scan()
-        damaged = [(number, raw, problem) for number, raw, _, problem in lines if problem is not None]
-        if not damaged:
+        moved = [(number, raw, record, problem) for number, raw, record, problem in lines if chosen(record, problem)]
+        if not moved:
             return []
         self.close()
-        with open(self.quarantine, "ab") as handle:
-            handle.write(b"".join(raw for _, raw, _ in damaged))
+        with open(destination, "ab") as handle:
+            handle.write(b"".join(raw for _, raw, _, _ in moved))
             handle.flush()
             os.fsync(handle.fileno())
-        write_atomic(self.path, b"".join(raw for _, raw, _, problem in lines if problem is None))
-        return [(number, problem) for number, _, problem in damaged]
+        kept = {number for number, _, _, _ in moved}
+        write_atomic(self.path, b"".join(raw for number, raw, _, _ in lines if number not in kept))
+        return [(number, record, problem) for number, _, record, problem in moved]
 
     def _scan(self) -> list[tuple[int, bytes, dict[str, Any] | None, str | None]]:
         """``(line number, raw line, record, problem)`` of each complete non-blank line; a problem or a record."""

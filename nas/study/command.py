@@ -46,6 +46,8 @@ def add_parser(commands) -> None:
                             'proxies={"e3": ["train.epochs=3"]}, min_tau=0.7, resources.cpus=2')
     study.add_argument("--dir", default="runs/proxy-study", help="study directory (default runs/proxy-study)")
     study.add_argument("--address", help="Ray cluster to join (e.g. auto); default: a local Ray")
+    study.add_argument("--retry-failed", action="store_true",
+                       help="run the study's failed trials again (their records move to DIR/trials.retried.jsonl)")
     study.set_defaults(run=cmd_proxy_study)
 
 
@@ -63,6 +65,15 @@ def cmd_proxy_study(args: argparse.Namespace) -> int:
     from nas.study.study import create_study, load_study
 
     command = "spinenet-nas " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else ""
+    if args.retry_failed:
+        directory = StudyDir(args.dir)
+        if not directory.exists:
+            raise ConfigError(f"--retry-failed: {args.dir} holds no study yet; start one without the flag")
+        directory.lock()
+        retried = directory.retry_failed()
+        directory.close()
+        print(f"[study] trials {retried} failed before and run again; their records are in "
+              f"{directory.retried}" if retried else "[study] no failed trial to run again")
     if StudyDir(args.dir).exists:
         study = load_study(args.dir)
         fixed = [a for a in args.set if not a.partition("=")[0].strip().startswith(RESUMABLE)]

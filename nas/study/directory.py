@@ -20,6 +20,7 @@ from typing import Any
 from nas.campaign.directory import hold_lock, read_format_file
 from nas.campaign.jsonl import JsonLines
 from nas.campaign.records import RECORD_KEYS, first_per_trial, versions
+from storage.trial_record import is_ok
 from nas.output_dirs import check_output_dir
 from nas.overrides import ConfigError
 from nas.study.plan import Architecture, PlannedTrial
@@ -91,6 +92,20 @@ class StudyDir:
     def read_trials(self) -> list[dict[str, Any]]:
         """The finished trials' records, one per trial, in file order."""
         return first_per_trial(self.trials.read())
+
+    @property
+    def retried(self) -> Path:
+        """Where ``retry_failed`` keeps the records of failed trials it set aside."""
+        return self.root / "trials.retried.jsonl"
+
+    def retry_failed(self) -> list[int]:
+        """Moves the failed trials' records to ``retried`` (byte for byte), so the trials run again; their ids.
+
+        Call it holding the lock, before the study is loaded.
+        """
+        moved = self.trials.move_lines(lambda record, problem: record is not None and not is_ok(record),
+                                       self.retried)
+        return sorted({record["trial"] for _, record, _ in moved})
 
     def trial_dir(self, trial_id: int) -> Path:
         return self.root / "trials" / f"{trial_id:05d}"

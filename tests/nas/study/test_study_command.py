@@ -49,6 +49,14 @@ def test_a_resumed_study_keeps_its_plan(tmp_path, capsys):
     assert "a resume may change only resources., trial.time_limit_s" in capsys.readouterr().err
     [failed] = [r for r in StudyDir(root).read_trials() if r["status"] == "failed"]
     assert failed["trial"] == 0 and failed["cause"] == "nan"
+    # --retry-failed: the failed record moves aside byte for byte and the trial runs again (and fails
+    # again here: its injected fault is part of the fixed plan).
+    line = next(raw for raw in (root / "trials.jsonl").read_bytes().splitlines(keepends=True) if b'"nan"' in raw)
+    assert main(["proxy-study", "--dir", str(root), "--retry-failed"]) == 0
+    assert "trials [0] failed before and run again" in capsys.readouterr().out
+    assert (root / "trials.retried.jsonl").read_bytes() == line
+    records = StudyDir(root).read_trials()
+    assert len(records) == 16 and [r["trial"] for r in records].count(0) == 1
 
 
 @pytest.mark.slow
