@@ -173,7 +173,8 @@ def train_and_evaluate(
         ap=average_metrics([run.ap for run in runs]), params=cost.total_params, madds=cost.total_madds,
         train_seconds=train_seconds, eval_seconds=sum(run.eval_seconds for run in runs),
         images_per_second=sum(run.steps for run in runs) * config.data.batch_size / train_seconds,
-        steps=stop_step, start_step=runs[0].start_step, final_loss=runs[-1].final_loss, device=jax.devices()[0].device_kind,
+        steps=stop_step, start_step=runs[0].start_step, final_loss=runs[-1].final_loss,
+        device=jax.devices()[0].device_kind,
         host_allocator=active_allocator(), phases=dict(clock.seconds),
     )
     write_atomic(workdir / "result.json", json.dumps({"spec": spec_to_dict(spec), **result.to_dict()}, indent=2))

@@ -5,7 +5,8 @@
 trained under several seeds there:
 
 * ``seed_sd``: the reward's standard deviation over seeds, pooled over
-  architectures (the root of the mean of their sample variances). What the
+  architectures (sample variances weighted by their degrees of freedom), with
+  its chi-square 95% interval (``seed_sd_interval``). What the
   seeds vary is the fidelity's doing: a fidelity that pins ``data.seed``
   varies only the initialisation, one that pins ``train.seed`` only the data
   order, one that pins neither both.
@@ -41,9 +42,29 @@ def _by_architecture(records: Sequence[Record], fidelity: str, read) -> dict[str
 
 
 def pooled_sd(groups: Sequence[Sequence[float]]) -> float | None:
-    """Root of the mean within-group sample variance over groups of 2 or more values (None if none)."""
-    variances = [statistics.variance(g) for g in groups if len(g) > 1]
-    return math.sqrt(statistics.fmean(variances)) if variances else None
+    """Root of the within-group sample variances pooled by degrees of freedom (None if no group has 2 values)."""
+    rerun = [g for g in groups if len(g) > 1]
+    if not rerun:
+        return None
+    return math.sqrt(sum(statistics.variance(g) * (len(g) - 1) for g in rerun) / _dof(rerun))
+
+
+def _dof(groups: Sequence[Sequence[float]]) -> int:
+    return sum(len(g) - 1 for g in groups if len(g) > 1)
+
+
+def sd_interval(sd: float | None, dof: int, level: float = 0.95) -> tuple[float, float] | None:
+    """The chi-square confidence interval of a standard deviation estimated with ``dof`` degrees of freedom.
+
+    Assumes normal rewards; with 2 or 3 seeds it is wide (3 seeds, dof 2: from 0.52 to 6.3 times the
+    estimate), which is the point of printing it.
+    """
+    from scipy.stats import chi2
+
+    if sd is None or dof < 1:
+        return None
+    tail = (1 - level) / 2
+    return sd * math.sqrt(dof / chi2.ppf(1 - tail, dof)), sd * math.sqrt(dof / chi2.ppf(tail, dof))
 
 
 def noise_rows(records: Sequence[Record], fidelities: Sequence[str]) -> list[dict[str, Any]]:
@@ -63,6 +84,7 @@ def noise_rows(records: Sequence[Record], fidelities: Sequence[str]) -> list[dic
             "seeds": min(len(rewards[a]) for a in rerun),
             "mean_reward": statistics.fmean(v for a in rerun for v in rewards[a]),
             "seed_sd": pooled_sd([rewards[a] for a in rerun]),
+            "seed_sd_interval": sd_interval(pooled_sd([rewards[a] for a in rerun]), _dof([rewards[a] for a in rerun])),
             "mean_final": statistics.fmean(v for g in final_groups for v in g) if final_groups else None,
             "final_sd": pooled_sd(final_groups),
             "sampling_sd": statistics.fmean(sampled) if sampled else None,
@@ -74,8 +96,12 @@ def render_noise(rows: Sequence[dict[str, Any]], markdown: bool = False) -> str:
     def number(value):
         return "-" if value is None else f"{value:.4f}"
 
-    headers = ["fidelity", "archs", "seeds", "mean reward", "seed sd", "mean AP final", "final sd",
-               "held-out sampling sd"]
+    def interval(bounds):
+        return "-" if bounds is None else f"[{bounds[0]:.4f}, {bounds[1]:.4f}]"
+
+    headers = ["fidelity", "archs", "seeds", "mean reward", "seed sd", "seed sd 95% CI", "mean AP final",
+               "final sd", "held-out sampling sd"]
     cells = [[r["fidelity"], r["architectures"], r["seeds"], number(r["mean_reward"]), number(r["seed_sd"]),
-              number(r["mean_final"]), number(r["final_sd"]), number(r["sampling_sd"])] for r in rows]
+              interval(r["seed_sd_interval"]), number(r["mean_final"]), number(r["final_sd"]),
+              number(r["sampling_sd"])] for r in rows]
     return render_table(headers, cells, markdown=markdown)

@@ -80,7 +80,8 @@ def _noise_section(records: list[dict], fidelities) -> list[str]:
     return [
         "## Noise over seeds", "",
         "Per fidelity, over the architectures trained under several seeds: the reward's standard deviation "
-        "over seeds (pooled over architectures); the same for the final weights' AP where the reward is the "
+        "over seeds (pooled over architectures, with its chi-square 95% interval); the same for the final "
+        "weights' AP where the reward is the "
         "AP of their moving average (`train.ema_decay`); and the mean estimated sd of AP over other held-out "
         "samples of the same size (from 4 folds of the held-out images). What the seeds vary is the "
         "fidelity's overrides' doing (a pinned `data.seed` leaves only the initialisation).", "",

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from results.proxy_noise_table import noise_rows, pooled_sd, render_noise
+from results.proxy_noise_table import noise_rows, pooled_sd, render_noise, sd_interval
 
 
 def _record(architecture, fidelity, reward, seed, final=None, sampling=None, status="ok"):
@@ -17,10 +17,17 @@ def _record(architecture, fidelity, reward, seed, final=None, sampling=None, sta
             "reward": reward if status == "ok" else None, "ap": ap if status == "ok" else None}
 
 
-def test_pooled_sd_is_the_root_mean_variance_of_groups_with_reruns():
-    # variances 0.01 ** 2 * 1 (0.1, 0.12, 0.11 -> sd 0.01) and 0.02 ** 2 (0.3, 0.32, 0.34); a lone value is skipped
-    assert pooled_sd([[0.10, 0.12, 0.11], [0.30, 0.32, 0.34], [0.9]]) == pytest.approx(math.sqrt((1e-4 + 4e-4) / 2))
+def test_pooled_sd_weighs_variances_by_degrees_of_freedom():
+    # variances 1e-4 (0.1, 0.12, 0.11: dof 2) and 2e-4 (0.3, 0.32: dof 1); a lone value is skipped
+    assert pooled_sd([[0.10, 0.12, 0.11], [0.30, 0.32], [0.9]]) == pytest.approx(math.sqrt((2e-4 + 2e-4) / 3))
     assert pooled_sd([[0.5]]) is None
+
+
+def test_the_sd_interval_is_chi_square():
+    low, high = sd_interval(1.0, dof=2)  # chi2(2) quantiles 0.0506 and 7.378
+    assert low == pytest.approx(math.sqrt(2 / 7.3778), rel=1e-3)
+    assert high == pytest.approx(math.sqrt(2 / 0.050636), rel=1e-3)
+    assert sd_interval(None, 2) is None and sd_interval(1.0, 0) is None
 
 
 def test_rows_per_fidelity_with_reruns_only():
@@ -43,3 +50,4 @@ def test_rows_per_fidelity_with_reruns_only():
     assert init["seed_sd"] == 0 and init["final_sd"] is None and init["sampling_sd"] is None
     text = render_noise(rows, markdown=True)
     assert "| target" in text and "0.0300" in text
+    assert target["seed_sd_interval"][0] < 0.01 < target["seed_sd_interval"][1]

@@ -63,7 +63,7 @@ def test_trials_share_a_compilation_cache_unless_the_environment_names_one(tmp_p
     env = jax_environment(config, tmp_path / "xla-cache")
     assert env["JAX_COMPILATION_CACHE_DIR"] == str(tmp_path / "xla-cache")
     assert env["JAX_COMPILATION_CACHE_MAX_SIZE"] == str(2 ** 29)
-    assert "JAX_COMPILATION_CACHE_DIR" not in jax_environment(campaign_config.resolve(["trial.compilation_cache=false"]),
-                                                              tmp_path / "xla-cache")
+    off = campaign_config.resolve(["trial.compilation_cache=false"])
+    assert "JAX_COMPILATION_CACHE_DIR" not in jax_environment(off, tmp_path / "xla-cache")
     monkeypatch.setenv("JAX_COMPILATION_CACHE_DIR", "/shared/cache")  # the environment's cache wins
     assert "JAX_COMPILATION_CACHE_DIR" not in jax_environment(config, tmp_path / "xla-cache")

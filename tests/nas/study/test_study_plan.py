@@ -63,7 +63,8 @@ def test_reads_of_the_target_are_candidates_that_train_nothing_of_their_own():
     assert config.reported == (TARGET, "e1", "target@0.25", "target@0.5")
     assert config.proxy_config(TARGET).train.read_at == (0.25, 0.5) and config.proxy_config("e1").train.read_at == ()
     only_reads = StudyConfig(preset="smoke", proxies={}, reads=(0.5,))
-    assert only_reads.fidelities == (TARGET,) and len(plan_trials(only_reads, choose_architectures(only_reads))) == 6 + 2 * 2
+    assert only_reads.fidelities == (TARGET,)
+    assert len(plan_trials(only_reads, choose_architectures(only_reads))) == 6 + 2 * 2
 
 
 BAD = {
