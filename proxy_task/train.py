@@ -172,7 +172,8 @@ def train_and_evaluate(
     result = ProxyResult(
         ap=average_metrics([run.ap for run in runs]), params=cost.total_params, madds=cost.total_madds,
         train_seconds=train_seconds, eval_seconds=sum(run.eval_seconds for run in runs),
-        images_per_second=sum(run.steps for run in runs) * config.data.batch_size / train_seconds,
+        images_per_second=sum(run.steps for run in runs) * config.data.batch_size / train_seconds if (
+            train_seconds > 0) else 0.0,  # 0: nothing trained (a checkpoint already at this budget)
         steps=stop_step, start_step=runs[0].start_step, final_loss=runs[-1].final_loss,
         device=jax.devices()[0].device_kind,
         host_allocator=active_allocator(), phases=dict(clock.seconds),

@@ -60,6 +60,8 @@ def train_steps(steps, state, config, total_steps, data_sharding, clock, report,
     first step's compilation), the last loss and the part-way reads in range.
     """
     stop_step = total_steps if stop_step is None else stop_step
+    if stop_step == start_step:  # a checkpoint already at this budget (saved before a crash): nothing to train
+        return state, 0.0, float("nan"), {}
     step_fn = steps.train
     batches = build_dataset(config.data, "train", skip_batches=start_step)
     pending, start, first_step_time = [], time.perf_counter(), None

@@ -38,6 +38,9 @@ def test_stopped_and_continued_equals_uninterrupted_bit_for_bit(tmp_path, config
     for a, b in zip(straight_state, _arrays(tmp_path / "rungs" / "checkpoint-0.npz"), strict=True):
         np.testing.assert_array_equal(a, b)  # parameters, momentum, BN statistics, weight average, key, step
     assert last.ap == straight.ap and last.final_loss == straight.final_loss
+    # A checkpoint already at the budget (a crash after it was saved): nothing trains, the same AP comes back.
+    again = train_and_evaluate(SPINENET_49, config, tmp_path / "rungs")
+    assert (again.start_step, again.steps, again.ap) == (8, 8, straight.ap)
 
     with pytest.raises(CheckpointMismatchError, match="past this budget's 4"):
         train_and_evaluate(SPINENET_49, config, tmp_path / "rungs", until=0.5)
