@@ -79,12 +79,14 @@ def noise_rows(records: Sequence[Record], fidelities: Sequence[str]) -> list[dic
         sampling = _by_architecture(records, fidelity, lambda r: (r.get("ap") or {}).get("AP_sampling_sd"))
         sampled = [v for a in rerun for v in sampling.get(a, [])]
         final_groups = [finals[a] for a in rerun if a in finals]
+        groups = [rewards[a] for a in rerun]
+        seed_sd = pooled_sd(groups)
         rows.append({
             "fidelity": fidelity, "architectures": len(rerun),
             "seeds": min(len(rewards[a]) for a in rerun),
             "mean_reward": statistics.fmean(v for a in rerun for v in rewards[a]),
-            "seed_sd": pooled_sd([rewards[a] for a in rerun]),
-            "seed_sd_interval": sd_interval(pooled_sd([rewards[a] for a in rerun]), _dof([rewards[a] for a in rerun])),
+            "seed_sd": seed_sd,
+            "seed_sd_interval": sd_interval(seed_sd, _dof(groups)),
             "mean_final": statistics.fmean(v for g in final_groups for v in g) if final_groups else None,
             "final_sd": pooled_sd(final_groups),
             "sampling_sd": statistics.fmean(sampled) if sampled else None,

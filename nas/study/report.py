@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from pathlib import Path
 
@@ -27,27 +28,36 @@ def all_records(study: Study) -> list[dict]:
     return records + read_records(records, study.config.read_fidelities)
 
 
-def study_table(study: Study) -> tuple[list[dict], str]:
-    """The rows of ``results.proxy_study_table`` and the verdict line, for the records so far."""
+@dataclasses.dataclass(frozen=True)
+class StudyTables:
+    """What a study's report and status show, computed once from its records so far."""
+
+    rows: list[dict]  # results.proxy_study_table.study_rows
+    verdict: str
+    noise: list[dict]  # results.proxy_noise_table.noise_rows
+
+
+def study_tables(study: Study) -> StudyTables:
     config = study.config
-    rows = study_rows(all_records(study), config.reported, config.min_tau, config.max_cv, seed=config.seed)
-    return rows, verdict(rows, config.min_tau, config.max_cv)
+    records = all_records(study)
+    rows = study_rows(records, config.reported, config.min_tau, config.max_cv, seed=config.seed)
+    return StudyTables(rows, verdict(rows, config.min_tau, config.max_cv), noise_rows(records, config.reported))
 
 
-def status_text(study: Study) -> str:
-    rows, line = study_table(study)
+def status_text(study: Study, tables: StudyTables | None = None) -> str:
+    tables = tables or study_tables(study)
     done = len(study.records)
-    noise = noise_rows(all_records(study), study.config.reported)
+    noise = f"\nnoise over seeds:\n{render_noise(tables.noise)}\n" if tables.noise else ""
     return (f"study {study.dir.root}: {done} of {len(study.trials)} trials done "
             f"({len(study.architectures)} architectures, fidelities {', '.join(study.config.fidelities)})\n\n"
-            f"{render_study(rows)}\n\n{line}\n" + (f"\nnoise over seeds:\n{render_noise(noise)}\n" if noise else ""))
+            f"{render_study(tables.rows)}\n\n{tables.verdict}\n" + noise)
 
 
 def write_report(root: Path, command: str = "") -> str:
     """Writes DIR/report.md, DIR/study.csv and DIR/tau_vs_cost.png; returns the status text."""
     study = load_study(root)
-    rows, line = study_table(study)
-    config = study.config
+    tables = study_tables(study)
+    rows, config = tables.rows, study.config
     overrides = "; ".join(f"`{name}`: {', '.join(config.proxies[name]) or 'none'}" for name in config.proxies)
     lines = [
         "# Proxy study", "",
@@ -64,26 +74,24 @@ def write_report(root: Path, command: str = "") -> str:
         f"1..{config.reruns - 1} (train and data seed), for the CV",
         "- tau and rho: seed-0 rewards of the architectures both sides scored, 95% bootstrap percentile "
         "intervals over architectures (2,000 resamples); CV: mean (and max) over the rerun architectures",
-        "", render_study(rows, markdown=True), "", line, "", "![tau against cost](tau_vs_cost.png)", "",
-        *_noise_section(all_records(study), config.reported),
+        "", render_study(rows, markdown=True), "", tables.verdict, "", "![tau against cost](tau_vs_cost.png)", "",
+        *_noise_section(tables.noise),
     ]
     plot_tau_vs_cost(rows, root / "tau_vs_cost.png", config.min_tau)
     write_atomic(root / "report.md", "\n".join(lines).encode())
     write_atomic(root / "study.csv", _csv(rows).encode())
-    return status_text(study)
+    return status_text(study, tables)
 
 
-def _noise_section(records: list[dict], fidelities) -> list[str]:
-    rows = noise_rows(records, fidelities)
+def _noise_section(rows: list[dict]) -> list[str]:
     if not rows:
         return []
     return [
         "## Noise over seeds", "",
         "Per fidelity, over the architectures trained under several seeds: the reward's standard deviation "
         "over seeds (pooled over architectures, with its chi-square 95% interval); the same for the final "
-        "weights' AP where the reward is the "
-        "AP of their moving average (`train.ema_decay`); and the mean estimated sd of AP over other held-out "
-        "samples of the same size (from 4 folds of the held-out images). What the seeds vary is the "
+        "weights' AP where the reward is the AP of their moving average (`train.ema_decay`); and the mean "
+        "estimated sd of AP over other held-out samples of the same size (from 4 folds of the held-out images). What the seeds vary is the "
         "fidelity's overrides' doing (a pinned `data.seed` leaves only the initialisation).", "",
         render_noise(rows, markdown=True), "",
     ]
