@@ -8,7 +8,9 @@ prints it. Both take failed records (nulls in ``reward``, ``ap``, ``params``
 A record's fields used here (``storage.trial_record``): ``trial``, ``status``,
 ``cause``, ``cached``, ``spec_hash``, ``reward``, ``ap`` (``AP_METRICS``),
 ``params``, ``madds``, ``device_seconds``, ``started_at``, ``finished_at``,
-``error``.
+``error``, and with multi-fidelity rungs ``rung`` and ``budget``: a trial is
+then ranked by the record of its highest rung, records with a larger budget
+first, and its cost is that of all its rungs.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections import Counter
 from typing import Any
 
 from results.table import render_table
-from storage.trial_record import AP_METRICS, Cause, is_ok
+from storage.trial_record import AP_METRICS, Cause, budget_of, is_ok, latest_per_trial, rung_of
 DEFAULT_TOP_K = 10
 MAX_RENDERED_FAILURES = 20
 
@@ -40,13 +42,16 @@ def summarize(records: list[dict[str, Any]], top_k: int = DEFAULT_TOP_K) -> dict
     and ``failures`` (trial, cause, first line of the error), in completion
     order.
     """
-    ranked = sorted((r for r in records if has_reward(r)), key=lambda r: -r["reward"])
+    every = records
+    records = latest_per_trial(every)  # with rungs: each trial by its highest rung
+    # The largest budget first: with rungs, a reward after part of the training ranks below a full one.
+    ranked = sorted((r for r in records if has_reward(r)), key=lambda r: (-budget_of(r), -r["reward"]))
     top = _distinct_architectures(ranked)[:top_k]
     return {
-        "progress": _progress(records),
+        "progress": {**_progress(records), "promotions": len(every) - len(records)},
         "best": _trial_view(ranked[0]) if ranked else None,
         "top": [_trial_view(r) for r in top],
-        "cost": _cost(records),
+        "cost": _cost(every),
         "failures": [_failure_view(r) for r in records if not is_ok(r)],
     }
 
@@ -83,11 +88,13 @@ def _trial_view(record: dict[str, Any]) -> dict[str, Any]:
         "params": record.get("params"),
         "madds": record.get("madds"),
         "cached": bool(record.get("cached")),
+        "rung": rung_of(record),
+        "budget": budget_of(record),
     }
 
 
 def _cost(records: list[dict[str, Any]]) -> dict[str, Any]:
-    trained = [r for r in records if not r.get("cached")]
+    trained = {r["trial"] for r in records if not r.get("cached")}  # a trial's rungs count once
     device_seconds = sum(float(r.get("device_seconds") or 0.0) for r in records)
     starts = [r["started_at"] for r in records if r.get("started_at") is not None]
     ends = [r["finished_at"] for r in records if r.get("finished_at") is not None]
@@ -124,7 +131,10 @@ def render_summary(summary: dict[str, Any]) -> str:
         return "No trials have finished yet: nothing to summarize."
     parts = [_progress_line(progress), _best_line(summary["best"]), _cost_line(summary["cost"])]
     if summary["top"]:
-        parts.append(f"\nTop {len(summary['top'])} architectures (best trial of each)\n" + _top_table(summary["top"]))
+        title = f"\nTop {len(summary['top'])} architectures (best trial of each)"
+        if progress.get("promotions"):
+            title += "; the largest budget ranks first"
+        parts.append(f"{title}\n" + _top_table(summary["top"], bool(progress.get("promotions"))))
     if summary["failures"]:
         parts.append(_failures_text(summary["failures"]))
     return "\n".join(parts) + "\n"
@@ -133,7 +143,9 @@ def render_summary(summary: dict[str, Any]) -> str:
 def _progress_line(progress: dict[str, Any]) -> str:
     causes = ", ".join(f"{cause} {n}" for cause, n in progress["failed_by_cause"].items())
     failed = f"{progress['failed']} failed" + (f" ({causes})" if causes else "")
-    return f"Trials: {progress['trials']} done, {progress['ok']} ok, {failed}; {progress['cached']} cached repeats"
+    promoted = f"; {progress['promotions']} promotions" if progress.get("promotions") else ""
+    return (f"Trials: {progress['trials']} done, {progress['ok']} ok, {failed}; {progress['cached']} cached "
+            f"repeats{promoted}")
 
 
 def _best_line(best: dict[str, Any] | None) -> str:
@@ -155,10 +167,12 @@ def _cost_line(cost: dict[str, Any]) -> str:
     return f"Cost: {cost['device_hours_total']:.2f} device-hours in all, {per_trial}; wall time {wall}"
 
 
-def _top_table(top: list[dict[str, Any]]) -> str:
-    headers = ["rank", "trial", "reward", *AP_METRICS, "params", "FLOPs", "spec_hash"]
+def _top_table(top: list[dict[str, Any]], rungs: bool = False) -> str:
+    budget = ["budget"] if rungs else []
+    headers = ["rank", "trial", *budget, "reward", *AP_METRICS, "params", "FLOPs", "spec_hash"]
     rows = [
-        [rank, row["trial"], row["reward"], *(_cell(row["ap"].get(key)) for key in AP_METRICS),
+        [rank, row["trial"], *([f"{row['budget']:g}"] if rungs else []), row["reward"],
+         *(_cell(row["ap"].get(key)) for key in AP_METRICS),
          _millions(row["params"]), _billions(row["madds"]), _short_hash(row["spec_hash"])]
         for rank, row in enumerate(top, start=1)
     ]

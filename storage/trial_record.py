@@ -21,6 +21,11 @@ of the held-out images, ``CocoEvaluator.sampling_sd``); ``AP_seed_sd``, the
 spread of AP over the trainings averaged into the reward (``train.seeds`` > 1,
 ``proxy_task.seed_average``); and ``AP@<fraction>``
 (``read_name``), the AP read part-way through the training (``train.read_at``).
+
+A campaign with multi-fidelity rungs writes one record per rung of a trial,
+with ``rung`` and ``budget`` beside the outcome (``rung_of``, ``budget_of``
+read them, with rung 0 at budget 1 for records that lack them);
+``first_rungs`` and ``latest_per_trial`` pick a trial's first and highest.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import math
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 
 class Status(enum.StrEnum):
@@ -170,3 +175,28 @@ def _member(vocabulary: type[enum.StrEnum], value: Any, name: str):
 def is_ok(record: Mapping[str, Any]) -> bool:
     """Whether a record (or outcome dict) is of a trial that ended ok."""
     return record.get("status") == Status.OK
+
+
+def rung_of(record: dict[str, Any]) -> int:
+    """The rung a record ends (0 for campaigns without rungs)."""
+    return int(record.get("rung", 0))
+
+
+def budget_of(record: dict[str, Any]) -> float:
+    """The fraction of the full training behind a record's reward (1.0 for campaigns without rungs)."""
+    return float(record.get("budget", 1.0))
+
+
+def first_rungs(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each trial's first record (rung 0), in file order: one per sample."""
+    return [record for record in records if rung_of(record) == 0]
+
+
+def latest_per_trial(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each trial's record of its highest rung, in the order of the trials' first records."""
+    latest: dict[int, dict[str, Any]] = {}
+    for record in records:
+        trial = int(record["trial"])
+        if trial not in latest or rung_of(record) > rung_of(latest[trial]):
+            latest[trial] = record
+    return list(latest.values())

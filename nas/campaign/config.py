@@ -62,6 +62,12 @@ class SearchConfig:
       on_failure: what the searcher learns from a failed trial: ``skip``
         (nothing) or ``reward`` (``failure_reward``).
       failure_reward: the reward of a failed trial under ``reward``.
+      fidelity: multi-fidelity rungs (``nas.campaign.rungs``): the fractions of
+        the full training at which a sample is judged, ending with 1, e.g.
+        ``[0.25, 1]``. Every sample trains to the first; the best 1/``eta`` of
+        a rung continue from their checkpoint to the next (asynchronous
+        successive halving). Empty: every sample trains the full budget.
+      eta: of each rung, the best 1/eta are promoted to the next.
     """
 
     space: str = "spinenet-49"
@@ -75,6 +81,8 @@ class SearchConfig:
     max_failures: int | None = 3
     on_failure: str = "skip"
     failure_reward: float = 0.0
+    fidelity: tuple = ()
+    eta: int = 3
 
     def __post_init__(self):
         from controller import make_config
@@ -104,6 +112,23 @@ class SearchConfig:
             raise ConfigError(f"search.mode={self.mode!r}; use one of {list(MODES)}")
         if self.max_failures is not None and self.max_failures < 1:
             raise ConfigError(f"search.max_failures={self.max_failures}; use a count >= 1, or null for no limit")
+        self._check_fidelity()
+
+    def _check_fidelity(self) -> None:
+        budgets = list(self.fidelity)
+        if not budgets:
+            return
+        numbers = all(isinstance(b, (int, float)) and not isinstance(b, bool) for b in budgets)
+        if not numbers or len(budgets) < 2 or budgets[-1] != 1 or budgets[0] <= 0 or any(
+                a >= b for a, b in zip(budgets, budgets[1:])):
+            raise ConfigError(f"search.fidelity={budgets}: give two or more increasing fractions of the full "
+                              f"training ending with 1, e.g. [0.25, 1] (or [] for full-budget trials only)")
+        if isinstance(self.eta, bool) or not isinstance(self.eta, int) or self.eta < 2:
+            raise ConfigError(f"search.eta={self.eta!r}: use a whole number >= 2 (the best 1/eta of a rung "
+                              f"are promoted)")
+        if self.mode != "async":
+            raise ConfigError(f"search.fidelity={budgets} needs search.mode=async: promotions run as soon as "
+                              f"a rung has results, not in batches; add --set search.mode=async")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -17,6 +17,12 @@ So the searcher's state is always a function of the two files, and
 Repeats: with ``reuse_known_rewards``, a proposal whose architecture
 (``spec_hash``) already has a reusable outcome is recorded at once as cached; one
 whose architecture is running waits for that trial and then reuses its outcome.
+
+Rungs (``search.fidelity``, ``nas.campaign.rungs``): a free slot goes to a
+due promotion before a new proposal. A promotion runs the same trial id to
+the next rung and appends one more record for it. The searcher is fed each
+sample once, with its first rung's record (so every reward it learns from has
+the same budget); the promotions decide only what trains further.
 """
 
 from __future__ import annotations
@@ -29,7 +35,10 @@ from controller import Proposal, Searcher
 from nas.campaign.config import CampaignConfig
 from nas.campaign.directory import CampaignDir
 from nas.campaign.feed_order import make_feed
-from nas.campaign.records import OUTCOME_KEYS, cached_record, is_genuine_failure, make_record, reusable
+from nas.campaign.records import (
+    OUTCOME_KEYS, budget_of, cached_record, is_genuine_failure, make_record, reusable, rung_of)
+from nas.campaign.rungs import RungSchedule
+from search_space.encoding import decode
 from search_space.canonical import spec_hash
 from storage.trial_record import TrialOutcome, is_ok
 
@@ -48,18 +57,23 @@ class Campaign:
         self.known: dict[str, tuple] = {}  # spec_hash -> reusable outcome (values of OUTCOME_KEYS)
         self.queue: collections.deque[Proposal] = collections.deque()  # issued, to dispatch
         self.in_flight: dict[int, Proposal] = {}
+        self.in_flight_rung: dict[int, int] = {}  # with rungs: the rung each running trial trains to
+        search = config.search
+        self.rungs = RungSchedule(tuple(search.fidelity), search.eta) if search.fidelity else None
         self.waiting: dict[str, list[Proposal]] = {}  # repeats of a running architecture
         self._running_hash: dict[str, int] = {}
         self._hash: dict[int, str] = {}
         self.feed = make_feed(config.search.mode, config.search.concurrency, config.search.num_trials)
         self.issued = 0  # proposal ids 0..issued-1 exist
         self.skipped = 0  # of those, ids whose proposal ``resume --repair`` set aside unfinished (not budgeted)
-        self.num_records = self.num_failures = self.num_cached = 0
-        self.best: tuple[float, int] | None = None
+        self.num_records = self.num_failures = self.num_cached = 0  # num_records: samples (first rungs)
+        self.num_promotions = 0  # records of rungs above the first
+        self.best: tuple[float, int] | None = None  # of the records with the largest budget
         self.device_seconds = 0.0
         self.stop_reason: str | None = None
         self.error: Exception | None = None  # a failure of the driver itself, re-raised by the launcher
         self._last_checkpoint = 0.0
+        self._best_budget = 0.0
 
     # -- what dispatchers call ------------------------------------------------
 
@@ -70,39 +84,53 @@ class Campaign:
                 return FINISHED
             if not self.feed.can_dispatch(len(self.in_flight)):
                 return None
+            promotion = self._promotion()
+            if promotion is not None:
+                return promotion
             if self.queue:
                 proposal = self.queue.popleft()
             elif self.proposed >= self.config.search.num_trials:
-                return None if self.waiting else FINISHED
+                # With rungs, a running trial may yet make a promotion due.
+                return None if self.waiting or (self.rungs and self.in_flight) else FINISHED
             elif not self.feed.can_propose(self.proposed):
                 return None
             else:
                 proposal = self._propose()
             if not self._absorb(proposal):
                 self.in_flight[proposal.id] = proposal
+                self.in_flight_rung[proposal.id] = 0
                 self._running_hash.setdefault(self._hash[proposal.id], proposal.id)
                 return proposal
 
+    def rung_of(self, trial_id: int) -> int:
+        """The rung a running trial trains to (0 without rungs)."""
+        return self.in_flight_rung.get(trial_id, 0)
+
     def complete(self, trial_id: int, outcome: TrialOutcome) -> None:
         """Records a trial that ran (``outcome`` from ``nas.campaign.trial``) and feeds it back."""
+        rung = self.in_flight_rung.pop(trial_id, 0)
+        if rung > 0:
+            self._complete_promotion(trial_id, rung, outcome)
+            return
         proposal = self.in_flight.pop(trial_id)
         digest = self._hash[trial_id]
         if self._running_hash.get(digest) == trial_id:
             del self._running_hash[digest]
-        record = make_record(proposal, outcome, digest)
+        record = make_record(proposal, outcome, digest, self._rung_fields(0))
         self._finish(proposal, record)
         if is_genuine_failure(record):
             self._charge_failure(record)
         waiters = self.waiting.pop(digest, [])
         if digest in self.known:
             for waiter in waiters:
-                self._finish(waiter, cached_record(waiter, self._known(digest), digest))
+                self._finish(waiter, self._cached(waiter, digest))
         else:  # not reusable (a timeout): the repeats run themselves
             self.queue.extendleft(reversed(waiters))
 
     def lost(self, trial_id: int, message: str) -> None:
         """A trial whose worker or node was lost after every retry: stop, keep it pending."""
         self.in_flight.pop(trial_id, None)
+        self.in_flight_rung.pop(trial_id, None)
         self.stop_reason = (
             f"trial {trial_id} was lost to infrastructure failures {self.config.trial.infra_retries + 1} "
             f"times (last: {message}); check the Ray cluster, then `spinenet-nas resume {self.dir.root}`"
@@ -115,13 +143,16 @@ class Campaign:
             self.stop_reason = f"the driver failed: {type(error).__name__}: {error}"  # overrides any other reason
 
     def abandon(self, trial_id: int) -> None:
-        """A trial stopped by an interruption: it stays pending and re-runs on resume."""
+        """A trial stopped by an interruption: it stays pending and re-runs on resume (a promotion is
+        decided again)."""
         self.in_flight.pop(trial_id, None)
+        self.in_flight_rung.pop(trial_id, None)
 
     @property
     def finished(self) -> bool:
-        """Every trial of the budget is recorded."""
-        return self.num_records >= self.config.search.num_trials and not self.in_flight
+        """Every trial of the budget is recorded, and (with rungs) no promotion is due."""
+        done = self.num_records >= self.config.search.num_trials and not self.in_flight
+        return done and (self.rungs is None or self.rungs.next_promotion(set()) is None)
 
     @property
     def proposed(self) -> int:
@@ -174,7 +205,7 @@ class Campaign:
             return False
         digest = self._hash[proposal.id]
         if digest in self.known:
-            self._finish(proposal, cached_record(proposal, self._known(digest), digest))
+            self._finish(proposal, self._cached(proposal, digest))
             return True
         if digest in self._running_hash:
             self.waiting.setdefault(digest, []).append(proposal)
@@ -194,18 +225,55 @@ class Campaign:
             observe(record, self)
 
     def count(self, record: dict[str, Any]) -> None:
-        """Updates counters and known outcomes with a record (also used when replaying)."""
-        self.num_records += 1
+        """Updates counters, known outcomes and rungs with a record (also used when replaying)."""
+        first = rung_of(record) == 0
+        self.num_records += first
+        self.num_promotions += not first
         self.num_cached += record["cached"]
         self.num_failures += is_genuine_failure(record)
         self.device_seconds += record["device_seconds"]
-        if is_ok(record) and (self.best is None or record["reward"] > self.best[0]):
-            self.best = (record["reward"], record["trial"])
-        if reusable(record) and record["spec_hash"] not in self.known:
+        if self.rungs is not None:
+            self.rungs.add(record)
+        budget = budget_of(record)
+        if is_ok(record) and (budget > self._best_budget or (budget == self._best_budget and (
+                self.best is None or record["reward"] > self.best[0]))):
+            self.best, self._best_budget = (record["reward"], record["trial"]), budget
+        if first and reusable(record) and record["spec_hash"] not in self.known:
             self.known[record["spec_hash"]] = tuple(record[k] for k in OUTCOME_KEYS)
 
     def _known(self, digest: str) -> dict[str, Any]:
         return dict(zip(OUTCOME_KEYS, self.known[digest]))
+
+    def _cached(self, proposal: Proposal, digest: str) -> dict[str, Any]:
+        return cached_record(proposal, self._known(digest), digest, self._rung_fields(0))
+
+    def _rung_fields(self, rung: int) -> tuple[int, float] | None:
+        return None if self.rungs is None else (rung, self.rungs.budget(rung))
+
+    def _promotion(self) -> Proposal | None:
+        """The due promotion, now in flight, or None (no rungs, none due, or the campaign stops)."""
+        if self.rungs is None:
+            return None
+        due = self.rungs.next_promotion(set(self.in_flight))
+        if due is None:
+            return None
+        trial, rung = due
+        decisions = self.rungs.decisions[trial]
+        proposal = Proposal(trial, decisions, decode(self.searcher.space, decisions))
+        self.in_flight[trial] = proposal
+        self.in_flight_rung[trial] = rung
+        return proposal
+
+    def _complete_promotion(self, trial_id: int, rung: int, outcome: TrialOutcome) -> None:
+        """Records a promotion's run: one more record of the trial, not fed to the searcher."""
+        proposal = self.in_flight.pop(trial_id)
+        record = make_record(proposal, outcome, None, self._rung_fields(rung))
+        self.dir.trials.append(record)
+        self.count(record)
+        if is_genuine_failure(record):
+            self._charge_failure(record)
+        for observe in self.observers:
+            observe(record, self)
 
     def _feed_back(self, record: dict[str, Any]) -> None:
         self.searcher.feedback(record["trial"], record["reward"], record["status"])

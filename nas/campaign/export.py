@@ -1,6 +1,7 @@
 """The best architectures of a campaign, written as files in ``DIR/export/``.
 
-``export_top`` ranks the ok trials by reward, keeps the best trial of each
+``export_top`` ranks the ok trials by reward (with rungs: by the record of
+each trial's highest rung, the largest budget first), keeps the best trial of each
 distinct architecture (``results.campaign_summary``), and writes each of the
 top K in each format (``search_space.export``):
 
@@ -19,6 +20,7 @@ from typing import Any, Sequence
 from search_space.scaling import Scaling
 from search_space.serialization import spec_from_dict
 from storage.atomic_file import write_atomic
+from storage.trial_record import latest_per_trial
 
 FORMATS = ("json", "python", "tf")
 SUFFIX = {"json": ".json", "python": ".py", "tf": "_tf.py"}
@@ -28,7 +30,7 @@ def top_records(records: list[dict[str, Any]], k: int) -> list[dict[str, Any]]:
     """The best trial of each of the ``k`` best distinct architectures."""
     from results.campaign_summary import summarize
 
-    by_trial = {r["trial"]: r for r in records}
+    by_trial = {r["trial"]: r for r in latest_per_trial(records)}  # with rungs: each trial's highest
     return [by_trial[row["trial"]] for row in summarize(records, top_k=k)["top"]]
 
 

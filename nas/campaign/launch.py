@@ -171,7 +171,8 @@ def _finish(campaign: Campaign, interrupted: bool, stop: StopSignals) -> int:
                                 k=campaign.config.output.export_top_k)
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
-    print(f"campaign done: {campaign.num_records} trials, {campaign.num_failures} failed, "
+    promoted = f" ({campaign.num_promotions} promotions)" if campaign.rungs is not None else ""
+    print(f"campaign done: {campaign.num_records} trials{promoted}, {campaign.num_failures} failed, "
           f"{campaign.device_seconds / 3600:.3f} device-hours")
     if campaign.best is None:
         print("no trial succeeded: nothing to export")

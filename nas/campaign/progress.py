@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
+from nas.campaign.records import rung_of
+
 
 def duration(seconds: float) -> str:
     seconds = int(seconds)
@@ -60,7 +62,8 @@ class ProgressLine:
         per_trial = (self._last_record_at - self._start) / done_here if done_here else None
         eta = "?" if per_trial is None else duration(max(0.0, per_trial * remaining - (now - self._last_record_at)))
         best = "-" if campaign.best is None else f"{campaign.best[0]:.4g} (trial {campaign.best[1]})"
-        return (f"[search] {campaign.num_records}/{total} done ({campaign.num_cached} cached) · "
+        promoted = f" · {campaign.num_promotions} promotions done" if campaign.rungs is not None else ""
+        return (f"[search] {campaign.num_records}/{total} done ({campaign.num_cached} cached){promoted} · "
                 f"{campaign.running} running · {campaign.num_failures} failed · best {best} · "
                 f"{duration(elapsed)} elapsed · ETA {eta}")
 
@@ -75,8 +78,9 @@ class ScalarWriter:
 
     def __call__(self, record: dict[str, Any], campaign) -> None:
         metrics = getattr(campaign.searcher, "metrics", {}) or {}
+        rung = rung_of(record)  # a promotion's reward is at another budget: a curve of its own
         self.log.write(campaign.num_records, {
-            "reward": record["reward"],
+            "reward" if rung == 0 else f"reward_rung{rung}": record["reward"],
             "best_reward": campaign.best[0] if campaign.best else None,
             "baseline": metrics.get("baseline"),
             "entropy": metrics.get("entropy"),

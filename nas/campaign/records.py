@@ -22,6 +22,15 @@ trial. Fields (the schema ``results.campaign_summary`` and the plots read)::
     seed            int    the trial's training seed
     started_at, finished_at   float (unix time)
     versions        {spinenet_nas, jax, ray, flax, python}
+    rung            int    with ``search.fidelity``: the rung this record ends
+                           (0: the sample's first training; k: its k-th promotion);
+                           absent in records of campaigns without rungs (rung 0)
+    budget          float  the fraction of the full training it had reached (1.0 when absent)
+
+With rungs, a trial has one record per rung it finished, each with that
+rung's reward and cost (the continuation's own wall time): ``latest_per_trial``
+gives the record of the highest rung (what ranking, export and plots use) and
+``first_rungs`` the first (what the searcher was fed).
 """
 
 from __future__ import annotations
@@ -35,10 +44,12 @@ from typing import Any, Iterable
 from controller import Proposal
 from search_space.canonical import spec_hash
 from search_space.serialization import spec_to_dict
-from storage.trial_record import OUTCOME_KEYS, RECORD_KEYS, Cause, Status, TrialOutcome
+from storage.trial_record import (
+    OUTCOME_KEYS, RECORD_KEYS, Cause, Status, TrialOutcome, budget_of, first_rungs, latest_per_trial, rung_of)
 
-__all__ = ["OUTCOME_KEYS", "PROPOSAL_KEYS", "RECORD_KEYS", "cached_record", "first_per_trial",
-           "is_genuine_failure", "make_record", "reusable", "versions"]
+__all__ = ["OUTCOME_KEYS", "PROPOSAL_KEYS", "RECORD_KEYS", "budget_of", "cached_record", "first_per_trial",
+           "first_rungs", "is_genuine_failure", "latest_per_trial", "make_record", "reusable", "rung_of",
+           "versions"]
 
 # A line of proposals.jsonl (nas.campaign.engine writes it).
 PROPOSAL_KEYS = ("trial", "decisions", "batch", "batch_size")
@@ -56,8 +67,9 @@ def versions() -> dict[str, str]:
     return found
 
 
-def make_record(proposal: Proposal, outcome: TrialOutcome, digest: str | None = None) -> dict[str, Any]:
-    """A record of a trial that ran: the proposal plus the worker's outcome."""
+def make_record(proposal: Proposal, outcome: TrialOutcome, digest: str | None = None,
+                rung: tuple[int, float] | None = None) -> dict[str, Any]:
+    """A record of a trial that ran: the proposal plus the worker's outcome; ``rung``: (rung, budget) with rungs."""
     return {
         "trial": proposal.id,
         **outcome.to_dict(),
@@ -66,11 +78,13 @@ def make_record(proposal: Proposal, outcome: TrialOutcome, digest: str | None = 
         "spec": spec_to_dict(proposal.spec),
         "spec_hash": digest or spec_hash(proposal.spec),
         "versions": versions(),
+        **({} if rung is None else {"rung": rung[0], "budget": float(rung[1])}),
     }
 
 
-def cached_record(proposal: Proposal, known: dict[str, Any], digest: str) -> dict[str, Any]:
-    """A record of a repeated architecture: the known outcome, no cost."""
+def cached_record(proposal: Proposal, known: dict[str, Any], digest: str,
+                  rung: tuple[int, float] | None = None) -> dict[str, Any]:
+    """A record of a repeated architecture: the known outcome, no cost; ``rung`` as in ``make_record``."""
     now = time.time()
     return {
         **known,
@@ -84,19 +98,20 @@ def cached_record(proposal: Proposal, known: dict[str, Any], digest: str) -> dic
         "started_at": now,
         "finished_at": now,
         "versions": versions(),
+        **({} if rung is None else {"rung": rung[0], "budget": float(rung[1])}),
     }
 
 
 def first_per_trial(lines: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One line per trial id, in file order: a repeated id keeps its first line.
+    """One line per trial id and rung, in file order: a repeated (id, rung) keeps its first line.
 
-    The driver appends each trial once; a repeat is damage (a copied line, a
-    merge of two files). The first line is the one the driver fed back to the
-    searcher, so it is the one every command counts.
+    The driver appends each trial's rung once; a repeat is damage (a copied
+    line, a merge of two files). The first line is the one the driver fed
+    back to the searcher, so it is the one every command counts.
     """
-    first: dict[int, dict[str, Any]] = {}
+    first: dict[tuple[int, int], dict[str, Any]] = {}
     for line in lines:
-        first.setdefault(int(line["trial"]), line)
+        first.setdefault((int(line["trial"]), rung_of(line)), line)
     return list(first.values())
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from nas.campaign.directory import CampaignDir
 from nas.campaign.export import named_spec, top_records
-from nas.campaign.records import is_genuine_failure
+from nas.campaign.records import first_rungs, is_genuine_failure, rung_of
 
 
 def status_text(directory: CampaignDir, top_k: int = 5) -> str:
@@ -22,6 +22,7 @@ def status_text(directory: CampaignDir, top_k: int = 5) -> str:
     meta = directory.read_meta()
     config = load_config(directory)  # with every resume's overrides
     records = directory.read_trials()
+    samples = first_rungs(records)
     proposed = {line["trial"] for line in directory.read_proposals()}
     unfinished = sorted(proposed - {r["trial"] for r in records})
     launches = directory.launches.read()
@@ -29,11 +30,21 @@ def status_text(directory: CampaignDir, top_k: int = 5) -> str:
     head = [
         f"campaign {directory.root}: {meta['searcher']} on {meta['space']}, preset {config.preset}, "
         f"{config.trial.kind} trials; {len(launches)} launch(es)",
-        f"trials: {len(records)} finished of {config.search.num_trials}; "
+        f"trials: {len(samples)} finished of {config.search.num_trials}; "
         f"{len(unfinished)} unfinished (run again on resume)" + (f": {unfinished[:10]}" if unfinished else ""),
         f"failure budget: {genuine} genuine failures of search.max_failures={config.search.max_failures}",
+        *_rungs_lines(config, records),
     ]
     return "\n".join(head) + "\n\n" + render_summary(summarize(records, top_k=top_k))
+
+
+def _rungs_lines(config, records: list[dict]) -> list[str]:
+    """With rungs: how many records each rung holds."""
+    if not config.search.fidelity:
+        return []
+    counts = ", ".join(f"{sum(rung_of(r) == rung for r in records)} at budget {budget:g}"
+                       for rung, budget in enumerate(config.search.fidelity))
+    return [f"rungs (eta {config.search.eta}): {counts}"]
 
 
 def write_plots(directory: CampaignDir, top_k: int = 3) -> list[Path]:
@@ -44,7 +55,7 @@ def write_plots(directory: CampaignDir, top_k: int = 3) -> list[Path]:
     records = directory.read_trials()
     space = directory.read_meta()["space"]
     directory.plots.mkdir(parents=True, exist_ok=True)
-    paths = [plot_rewards(records, directory.plots / "rewards.png")]
+    paths = [plot_rewards(first_rungs(records), directory.plots / "rewards.png")]  # the rewards the searcher saw
     top = top_records(records, top_k)
     if top:
         items = [(f"#{rank} trial {r['trial']}: reward {r['reward']:.4f}", named_spec(r, space))

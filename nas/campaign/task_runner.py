@@ -42,7 +42,8 @@ def run_with_tasks(campaign: Campaign, settings: TrialSettings, progress: Progre
         while not requested():
             proposal = campaign.next_proposal()
             while proposal is not None and proposal != FINISHED:
-                running[remote.remote(settings.task(proposal.id, spec_to_dict(proposal.spec)))] = proposal.id
+                task = settings.task(proposal.id, spec_to_dict(proposal.spec), campaign.rung_of(proposal.id))
+                running[remote.remote(task)] = proposal.id
                 if requested():
                     break
                 proposal = campaign.next_proposal()

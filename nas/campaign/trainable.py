@@ -41,6 +41,7 @@ class TrialSettings:
     surrogate_seconds: float
     device_share: float
     env: tuple[tuple[str, str], ...]
+    budgets: tuple[float, ...] = ()  # search.fidelity's rungs; () without rungs
 
     @classmethod
     def from_config(cls, config: "CampaignConfig", trials_dir: str) -> "TrialSettings":
@@ -51,13 +52,17 @@ class TrialSettings:
             faults=tuple((int(k), v) for k, v in config.trial.inject_faults.items()),
             surrogate_seconds=config.trial.surrogate_seconds, device_share=device_share(config),
             env=tuple(sorted(jax_environment(config, Path(trials_dir).parent / CACHE_DIR).items())),
+            budgets=tuple(float(b) for b in config.search.fidelity),
         )
 
-    def task(self, trial: int, spec: dict) -> TrialTask:
+    def task(self, trial: int, spec: dict, rung: int = 0) -> TrialTask:
+        """Trial ``trial``'s task; with rungs, its run to ``rung`` (continuing from the earlier rung's checkpoint)."""
+        rungs = dict(rung=rung, budget=self.budgets[rung], keep_checkpoint=rung < len(self.budgets) - 1) if (
+            self.budgets) else {}
         return TrialTask(
             trial=trial, spec=spec, workdir=f"{self.trials_dir}/{trial:05d}", kind=self.kind, proxy=self.proxy, seed=self.seed,
             time_limit_s=self.time_limit_s, fault=dict(self.faults).get(trial),
-            surrogate_seconds=self.surrogate_seconds, device_share=self.device_share, env=self.env,
+            surrogate_seconds=self.surrogate_seconds, device_share=self.device_share, env=self.env, **rungs,
         )
 
 
@@ -96,6 +101,6 @@ def campaign_trainable(config: dict, settings: TrialSettings) -> None:
     """Runs one trial and reports its outcome to Ray Tune."""
     from ray import tune
 
-    outcome = run_trial(settings.task(int(config["trial"]), config["spec"]))
+    outcome = run_trial(settings.task(int(config["trial"]), config["spec"], int(config.get("rung", 0))))
     reward = outcome.reward if outcome.reward is not None else math.nan
     tune.report({"reward": reward, "outcome": json.dumps(outcome.to_dict())})

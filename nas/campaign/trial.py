@@ -48,6 +48,11 @@ class TrialTask:
     surrogate_seconds: float = 0.0
     device_share: float = 1.0
     env: tuple[tuple[str, str], ...] = ()
+    # With rungs (search.fidelity): train to this fraction of the full training, continuing from the
+    # workdir's checkpoint, and keep a checkpoint there for a later promotion.
+    rung: int = 0
+    budget: float = 1.0
+    keep_checkpoint: bool = False
 
 
 class TrialTimeout(Exception):
@@ -104,8 +109,8 @@ def inject_fault(task: TrialTask) -> None:
 
 
 def run_surrogate(task: TrialTask) -> Measurement:
-    """The surrogate AP of the spec, after ``surrogate_seconds`` (bounded by the time limit)."""
-    from proxy_task.surrogate_reward import reward
+    """The surrogate AP of the spec at the task's budget, after ``surrogate_seconds`` (bounded by the time limit)."""
+    from proxy_task.surrogate_learning_curve import reward_at
     from search_space.serialization import spec_from_dict
 
     if task.surrogate_seconds:  # a slow surrogate trial shows it runs, like a proxy trial's workdir
@@ -115,7 +120,7 @@ def run_surrogate(task: TrialTask) -> Measurement:
         time.sleep(min(task.surrogate_seconds, limit) if limit else task.surrogate_seconds)
         if limit and task.surrogate_seconds > limit:
             raise TrialTimeout(f"trial {task.trial} ran past trial.time_limit_s={limit}")
-    return Measurement(reward=float(reward(spec_from_dict(task.spec), task.seed)))
+    return Measurement(reward=float(reward_at(spec_from_dict(task.spec), task.seed, task.budget)))
 
 
 def run_proxy(task: TrialTask) -> Measurement:
@@ -129,7 +134,8 @@ def run_proxy(task: TrialTask) -> Measurement:
     env = {**child_environment(os.environ), **dict(task.env), WORKER_PID: str(os.getpid())}
     attempt = begin_attempt(workdir)
     with open(workdir / "trial.log", "ab") as log:
-        log.write(f"\n=== trial {task.trial}, attempt {attempt} at {time.ctime()} ===\n".encode())
+        rung = f", rung {task.rung} (budget {task.budget:g})" if task.rung or task.keep_checkpoint else ""
+        log.write(f"\n=== trial {task.trial}{rung}, attempt {attempt} at {time.ctime()} ===\n".encode())
         log.flush()
         child = subprocess.Popen(
             [sys.executable, "-m", "nas.campaign.trial_process", str(workdir)], stdout=log,

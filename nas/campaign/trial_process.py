@@ -42,7 +42,8 @@ def train(task) -> Measurement:
             progress.write(json.dumps({k: v for k, v in event.items() if k != "ap"}, default=str) + "\n")
             progress.flush()
 
-        result = train_and_evaluate(spec_from_dict(task.spec), task.proxy, task.workdir, report)
+        result = train_and_evaluate(spec_from_dict(task.spec), task.proxy, task.workdir, report,
+                                    until=task.budget, keep_checkpoint=task.keep_checkpoint)
     return Measurement.from_metrics(result.ap, params=result.params, madds=result.madds, device=result.device)
 
 

@@ -107,4 +107,5 @@ def _no_restore_hint(record: logging.LogRecord) -> bool:
 
 
 def _trial_name(trial) -> str:
-    return f"trial_{int(trial.config['trial']):05d}"
+    rung = int(trial.config.get("rung", 0))  # a promotion is a Tune trial of its own
+    return f"trial_{int(trial.config['trial']):05d}" + (f"_rung{rung}" if rung else "")

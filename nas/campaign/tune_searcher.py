@@ -41,7 +41,8 @@ class CampaignSearcher(Searcher):
         if proposal == FINISHED:
             return Searcher.FINISHED
         self._proposal_of[trial_id] = proposal.id
-        return {"trial": proposal.id, "decisions": list(proposal.decisions), "spec": spec_to_dict(proposal.spec)}
+        return {"trial": proposal.id, "decisions": list(proposal.decisions), "spec": spec_to_dict(proposal.spec),
+                "rung": self.campaign.rung_of(proposal.id)}
 
     def on_trial_complete(self, trial_id: str, result: dict | None = None, error: bool = False) -> None:
         try:

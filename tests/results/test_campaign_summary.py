@@ -26,7 +26,8 @@ def records():
 
 def test_progress_counts(records):
     progress = summarize(records)["progress"]
-    assert progress == {"trials": 6, "ok": 4, "failed": 2, "failed_by_cause": {"nan": 1, "oom": 1}, "cached": 1}
+    assert progress == {"trials": 6, "ok": 4, "failed": 2, "failed_by_cause": {"nan": 1, "oom": 1}, "cached": 1,
+                        "promotions": 0}
 
 
 def test_best_and_top_k(records):
@@ -102,3 +103,19 @@ def test_thousands_of_records_fast_and_json_able():
     assert summary["progress"]["trials"] == 5000 and len(summary["top"]) == 10
     assert json.loads(json.dumps(summary)) == summary
     assert "... and" in text  # the failure list is cut short
+
+
+def test_with_rungs_a_trial_counts_once_ranks_by_its_highest_rung_and_costs_all_of_them():
+    rows = [
+        {**make_record(0, 0.50), "rung": 0, "budget": 0.5, "device_seconds": 10.0},
+        {**make_record(1, 0.40), "rung": 0, "budget": 0.5, "device_seconds": 10.0},
+        {**make_record(1, 0.45), "rung": 1, "budget": 1.0, "device_seconds": 12.0},
+    ]
+    summary = summarize(rows)
+    assert summary["progress"]["trials"] == 2 and summary["progress"]["promotions"] == 1
+    assert [row["trial"] for row in summary["top"]] == [1, 0]  # the full budget ranks above a higher half-way AP
+    assert summary["best"]["budget"] == 1.0 and summary["best"]["reward"] == 0.45
+    assert summary["cost"]["device_hours_total"] == pytest.approx(32 / 3600)
+    assert summary["cost"]["trained_trials"] == 2
+    text = render_summary(summary)
+    assert "1 promotions" in text and "the largest budget ranks first" in text and "budget" in text

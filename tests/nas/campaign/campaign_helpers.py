@@ -49,7 +49,8 @@ def drive(campaign, rng: np.random.Generator | None = None, stop_after: int | No
         if not running:
             return completed
         done = running.pop(0 if rng is None else int(rng.integers(len(running))))
-        campaign.complete(done.id, run_trial(settings.task(done.id, spec_to_dict(done.spec))))
+        task = settings.task(done.id, spec_to_dict(done.spec), campaign.rung_of(done.id))
+        campaign.complete(done.id, run_trial(task))
         completed += 1
         if stop_after is not None and completed >= stop_after:
             return completed
