@@ -135,7 +135,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     formats = [args.format] if args.format else ["json", "python", "tf"]
     out = check_output_dir(args.out, "--out") if args.out else directory.export
     written, notes = export_top(directory.read_trials(), out, space, args.top,
-                                formats, get_scaling(args.variant))
+                                formats, get_scaling(args.variant), any_budget=args.any_budget)
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     if not written:
@@ -175,6 +175,9 @@ def _add_campaign_commands(commands) -> None:
     export.add_argument("--format", choices=["json", "python", "tf"], help="one format (default: all three)")
     export.add_argument("--variant", default="49", help=f"scaling written by --format tf: one of {sorted(SCALINGS)}")
     export.add_argument("--out", help="output folder (default DIR/export)")
+    export.add_argument("--any-budget", action="store_true",
+                        help="with multi-fidelity rungs: also trials stopped below the full budget "
+                             "(the largest budget ranks first); default: full-budget trials only")
     export.set_defaults(run=cmd_export)
 
 

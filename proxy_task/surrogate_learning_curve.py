@@ -29,8 +29,8 @@ from search_space.canonical import spec_hash
 from search_space.spec import SpineNetSpec
 
 RATE = 4.0
-RATE_SPREAD = 0.15
-EARLY_NOISE_STD = 0.5
+RATE_SPREAD = 0.1
+EARLY_NOISE_STD = 0.3
 
 
 def _normal(*key: object) -> float:

@@ -1,7 +1,8 @@
 """The best architectures of a campaign, written as files in ``DIR/export/``.
 
-``export_top`` ranks the ok trials by reward (with rungs: by the record of
-each trial's highest rung, the largest budget first), keeps the best trial of each
+``export_top`` ranks the ok trials by reward (with rungs: only the trials
+that reached the full budget, unless ``any_budget``; then each trial by its
+highest rung, the largest budget first), keeps the best trial of each
 distinct architecture (``results.campaign_summary``), and writes each of the
 top K in each format (``search_space.export``):
 
@@ -20,7 +21,7 @@ from typing import Any, Sequence
 from search_space.scaling import Scaling
 from search_space.serialization import spec_from_dict
 from storage.atomic_file import write_atomic
-from storage.trial_record import latest_per_trial
+from storage.trial_record import budget_of, latest_per_trial
 
 FORMATS = ("json", "python", "tf")
 SUFFIX = {"json": ".json", "python": ".py", "tf": "_tf.py"}
@@ -34,18 +35,33 @@ def top_records(records: list[dict[str, Any]], k: int) -> list[dict[str, Any]]:
     return [by_trial[row["trial"]] for row in summarize(records, top_k=k)["top"]]
 
 
+def eligible(records: list[dict[str, Any]], any_budget: bool = False) -> list[dict[str, Any]]:
+    """Each trial's highest-rung record; only those at the full budget unless ``any_budget``."""
+    latest = latest_per_trial(records)
+    return latest if any_budget else [r for r in latest if budget_of(r) == 1.0]
+
+
 def named_spec(record: dict[str, Any], space: str):
     spec = spec_from_dict(record["spec"])
     return dataclasses.replace(spec, name=f"{space}-trial{record['trial']}")
 
 
 def export_top(records: list[dict[str, Any]], out: Path, space: str, k: int = 1,
-               formats: Sequence[str] = FORMATS, scaling: Scaling | None = None) -> tuple[list[Path], list[str]]:
-    """Writes the top ``k``; returns the files written and notes on formats a spec cannot take."""
+               formats: Sequence[str] = FORMATS, scaling: Scaling | None = None,
+               any_budget: bool = False) -> tuple[list[Path], list[str]]:
+    """Writes the top ``k`` (of ``eligible`` records); returns the files written and notes.
+
+    Notes name the formats a spec cannot take, and trials left out for their budget.
+    """
     from search_space.export import export_spec
 
     written, refused = [], {}
-    for rank, record in enumerate(top_records(records, k), start=1):
+    chosen = eligible(records, any_budget)
+    partial = len(latest_per_trial(records)) - len(chosen)
+    budget_note = [] if chosen or not partial else [
+        f"no trial has reached the full budget yet ({partial} stopped at a lower rung); "
+        f"`export --any-budget` takes the best at the largest budget reached"]
+    for rank, record in enumerate(top_records(chosen, k), start=1):
         spec = named_spec(record, space)
         stem = f"rank{rank}_trial{record['trial']:05d}"
         for fmt in formats:
@@ -64,4 +80,4 @@ def export_top(records: list[dict[str, Any]], out: Path, space: str, k: int = 1,
                 written.append(out / "best.json")
     notes = [f"trial{'s' if len(trials) > 1 else ''} {', '.join(trials)}: no {fmt} export: {reason}"
              for (fmt, reason), trials in refused.items()]
-    return written, notes
+    return written, budget_note + notes

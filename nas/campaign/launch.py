@@ -169,6 +169,10 @@ def _finish(campaign: Campaign, interrupted: bool, stop: StopSignals) -> int:
     records = campaign.dir.read_trials()
     written, notes = export_top(records, root / "export", campaign.config.search.space,
                                 k=campaign.config.output.export_top_k)
+    if not written and campaign.best is not None:  # rungs, and no trial reached the full budget
+        written, notes = export_top(records, root / "export", campaign.config.search.space,
+                                    k=campaign.config.output.export_top_k, any_budget=True)
+        notes = ["no trial reached the full budget: exported the best at the largest budget reached", *notes]
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     promoted = f" ({campaign.num_promotions} promotions)" if campaign.rungs is not None else ""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from nas.campaign.directory import CampaignDir
-from nas.campaign.export import named_spec, top_records
+from nas.campaign.export import eligible, named_spec, top_records
 from nas.campaign.records import first_rungs, is_genuine_failure, rung_of
 
 
@@ -55,8 +55,8 @@ def write_plots(directory: CampaignDir, top_k: int = 3) -> list[Path]:
     records = directory.read_trials()
     space = directory.read_meta()["space"]
     directory.plots.mkdir(parents=True, exist_ok=True)
-    paths = [plot_rewards(first_rungs(records), directory.plots / "rewards.png")]  # the rewards the searcher saw
-    top = top_records(records, top_k)
+    paths = [plot_rewards(records, directory.plots / "rewards.png")]
+    top = top_records(eligible(records, any_budget=True), top_k)
     if top:
         items = [(f"#{rank} trial {r['trial']}: reward {r['reward']:.4f}", named_spec(r, space))
                  for rank, r in enumerate(top, start=1)]

@@ -116,6 +116,8 @@ def run_surrogate(task: TrialTask) -> Measurement:
     if task.surrogate_seconds:  # a slow surrogate trial shows it runs, like a proxy trial's workdir
         Path(task.workdir).mkdir(parents=True, exist_ok=True)
         (Path(task.workdir) / "started").touch()
+        with open(Path(task.workdir) / "trial.log", "a") as log:
+            log.write(f"{run_header(task)}\n")
         limit = task.time_limit_s
         time.sleep(min(task.surrogate_seconds, limit) if limit else task.surrogate_seconds)
         if limit and task.surrogate_seconds > limit:
@@ -134,8 +136,7 @@ def run_proxy(task: TrialTask) -> Measurement:
     env = {**child_environment(os.environ), **dict(task.env), WORKER_PID: str(os.getpid())}
     attempt = begin_attempt(workdir)
     with open(workdir / "trial.log", "ab") as log:
-        rung = f", rung {task.rung} (budget {task.budget:g})" if task.rung or task.keep_checkpoint else ""
-        log.write(f"\n=== trial {task.trial}{rung}, attempt {attempt} at {time.ctime()} ===\n".encode())
+        log.write(f"\n{run_header(task, attempt)}\n".encode())
         log.flush()
         child = subprocess.Popen(
             [sys.executable, "-m", "nas.campaign.trial_process", str(workdir)], stdout=log,
@@ -155,6 +156,13 @@ def run_proxy(task: TrialTask) -> Measurement:
     if "error" in result:
         raise ChildError(result["error"])
     return Measurement(**result["ok"])
+
+
+def run_header(task: TrialTask, attempt: int | None = None) -> str:
+    """The line a run of a trial starts its ``trial.log`` with: trial, rung (with rungs), attempt, time."""
+    rung = f", rung {task.rung} (budget {task.budget:g})" if task.rung or task.keep_checkpoint else ""
+    tried = f", attempt {attempt}" if attempt is not None else ""
+    return f"=== trial {task.trial}{rung}{tried} at {time.ctime()} ==="
 
 
 def begin_attempt(workdir: Path) -> int:

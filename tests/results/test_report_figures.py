@@ -41,6 +41,16 @@ def test_failed_trials_are_drawn_in_red(tmp_path):
     assert red_pixels(read_png(plot_rewards(with_failures, tmp_path / "failed.png"))) > 20
 
 
+def test_promotions_are_drawn_in_their_rung_colour(tmp_path):
+    first = [{**make_record(i, 0.1 * i), "rung": 0, "budget": 0.5} for i in range(6)]
+    promoted = [{**make_record(i, 0.2 * i), "rung": 1, "budget": 1.0} for i in (4, 5)]
+    def green_pixels(image):  # tab:green, the first promotion rung's colour
+        r, g, b = image[..., 0], image[..., 1], image[..., 2]
+        return int(((g > 0.5) & (r < 0.3) & (b < 0.3)).sum())
+    assert green_pixels(read_png(plot_rewards(first, tmp_path / "first.png"))) == 0
+    assert green_pixels(read_png(plot_rewards(first + promoted, tmp_path / "promoted.png"))) > 20
+
+
 def test_reward_plot_of_nothing_and_of_failures_only(tmp_path):
     read_png(plot_rewards([], tmp_path / "empty.png"))
     read_png(plot_rewards([make_record(0, cause="nan", error="NaN")], tmp_path / "nan.png"))

@@ -116,3 +116,43 @@ def test_a_signal_stops_cleanly_then_resume_finishes(tmp_path, dispatch, number,
     finished = cli("resume", str(root), timeout=240)
     assert finished.returncode == 0, finished.stdout + finished.stderr
     assert sorted(r["trial"] for r in CampaignDir(root).trials.read()) == list(range(30))  # each once
+
+
+RUNGS = [*SURROGATE, "search.searcher=random", "search.num_trials=6", "search.concurrency=2", "search.mode=async",
+         "search.fidelity=[0.5,1]", "search.eta=2", "trial.surrogate_seconds=1.0", "output.progress_every_s=1"]
+
+
+def _promotion_in_flight(root, process, timeout=240):
+    """Waits until a promotion runs (its trial.log says so) without its record; returns its trial id."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done = {(r["trial"], r.get("rung", 0)) for r in CampaignDir(root).trials.read()}
+        for log in root.glob("trials/*/trial.log"):
+            trial = int(log.parent.name)
+            if ", rung 1 " in log.read_text() and (trial, 1) not in done:
+                return trial
+        assert process.poll() is None, process.stdout.read()
+        time.sleep(0.05)
+    raise AssertionError(f"no promotion ran within {timeout}s")
+
+
+@pytest.mark.slow
+def test_kill_9_during_a_promotion_then_resume_loses_nothing_and_trains_nothing_twice(tmp_path):
+    root = tmp_path / "campaign"
+    driver = _start("search", "--dir", str(root), *[f"--set={s}" for s in RUNGS])
+    promoted = _promotion_in_flight(root, driver)
+    os.kill(driver.pid, signal.SIGKILL)
+    driver.wait()
+    before = CampaignDir(root).trials.read()
+    assert (promoted, 1) not in {(r["trial"], r.get("rung", 0)) for r in before}
+
+    finished = cli("resume", str(root), timeout=240)
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    records = CampaignDir(root).trials.read()
+    assert records[:len(before)] == before  # finished rungs untouched
+    runs = [(r["trial"], r["rung"]) for r in records]
+    assert len(runs) == len(set(runs)), f"a rung trained twice: {runs}"
+    assert sorted(trial for trial, rung in runs if rung == 0) == list(range(6))  # no sample lost
+    first = sorted((r for r in records if r["rung"] == 0), key=lambda r: (-r["reward"], r["trial"]))
+    assert {r["trial"] for r in first[:3]} <= {trial for trial, rung in runs if rung == 1}  # the best half went on
+    assert "campaign done: 6 trials (" in finished.stdout

@@ -176,3 +176,20 @@ def test_search_with_rungs_runs_on_ray_and_status_shows_them(tmp_path, dispatch)
     status = cli("status", str(root), "--no-plots")
     counts = ", ".join(f"{sum(r['rung'] == k for r in rows)} at budget {b:g}" for k, b in enumerate((0.25, 0.5, 1)))
     assert f"rungs (eta 2): {counts}" in status.stdout
+
+
+def test_export_takes_full_budget_trials_unless_told_otherwise(tmp_path):
+    from nas.campaign.export import export_top
+
+    campaign = new_campaign(tmp_path / "c", surrogate_config(*RUNGS, "search.num_trials=3", "search.eta=4"))
+    drive(campaign)  # 3 samples, none promoted (3 // 4 = 0): nothing reached the full budget
+    rows = records(tmp_path / "c")
+    assert {r["budget"] for r in rows} == {0.25}
+    written, notes = export_top(rows, tmp_path / "full", "r0-sp53", formats=["json"])
+    assert written == [] and "no trial has reached the full budget yet (3 stopped" in notes[0]
+    written, notes = export_top(rows, tmp_path / "any", "r0-sp53", formats=["json"], any_budget=True)
+    best = max(rows, key=lambda r: r["reward"])
+    assert notes == [] and written[0].name == f"rank1_trial{best['trial']:05d}.json"
+    full = {**best, "trial": 99, "rung": 1, "budget": 1.0, "reward": best["reward"] - 5}
+    written, _ = export_top([*rows, full], tmp_path / "mixed", "r0-sp53", formats=["json"], any_budget=True)
+    assert written[0].name == "rank1_trial00099.json"  # a full-budget reward ranks above a higher partial one
