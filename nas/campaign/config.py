@@ -66,7 +66,8 @@ class SearchConfig:
         the full training at which a sample is judged, ending with 1, e.g.
         ``[0.25, 1]``. Every sample trains to the first; the best 1/``eta`` of
         a rung continue from their checkpoint to the next (asynchronous
-        successive halving). Empty: every sample trains the full budget.
+        successive halving). Empty (the default, as measured in
+        ``docs/multi-fidelity.md``): every sample trains the full budget.
       eta: of each rung, the best 1/eta are promoted to the next.
     """
 
