@@ -213,10 +213,11 @@ class Campaign:
         return False
 
     def _finish(self, proposal: Proposal, record: dict[str, Any]) -> None:
+        """Writes ``record``, counts it, feeds it back (a first rung only) and tells the observers."""
         self.dir.trials.append(record)  # durable before the searcher hears of it
         self._hash.pop(proposal.id, None)
         self.count(record)
-        ready = self.feed.finished(proposal.id, record)
+        ready = self.feed.finished(proposal.id, record) if rung_of(record) == 0 else []
         for finished in ready:
             self._feed_back(finished)
         if ready:
@@ -268,12 +269,9 @@ class Campaign:
         """Records a promotion's run: one more record of the trial, not fed to the searcher."""
         proposal = self.in_flight.pop(trial_id)
         record = make_record(proposal, outcome, None, self._rung_fields(rung))
-        self.dir.trials.append(record)
-        self.count(record)
+        self._finish(proposal, record)
         if is_genuine_failure(record):
             self._charge_failure(record)
-        for observe in self.observers:
-            observe(record, self)
 
     def _feed_back(self, record: dict[str, Any]) -> None:
         self.searcher.feedback(record["trial"], record["reward"], record["status"])

@@ -78,8 +78,12 @@ def make_record(proposal: Proposal, outcome: TrialOutcome, digest: str | None = 
         "spec": spec_to_dict(proposal.spec),
         "spec_hash": digest or spec_hash(proposal.spec),
         "versions": versions(),
-        **({} if rung is None else {"rung": rung[0], "budget": float(rung[1])}),
+        **_rung_fields(rung),
     }
+
+
+def _rung_fields(rung: tuple[int, float] | None) -> dict[str, Any]:
+    return {} if rung is None else {"rung": rung[0], "budget": float(rung[1])}
 
 
 def cached_record(proposal: Proposal, known: dict[str, Any], digest: str,
@@ -98,7 +102,7 @@ def cached_record(proposal: Proposal, known: dict[str, Any], digest: str,
         "started_at": now,
         "finished_at": now,
         "versions": versions(),
-        **({} if rung is None else {"rung": rung[0], "budget": float(rung[1])}),
+        **_rung_fields(rung),
     }
 
 
