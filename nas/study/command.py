@@ -12,15 +12,17 @@ from nas.overrides import ConfigError, apply_overrides
 
 # Study presets: (study keys, as --set would give them). smoke: 4 trainings, minutes on 2 cores (its
 # rewards are near 0: it exercises the machinery, not the proxy; its one candidate is the target read
-# half-way, so it trains no fidelity of its own); cpu: hours to a day on 2 cores; noise: where the
+# half-way, so it trains no fidelity of its own); cpu: about 3 hours on 2 cores; noise: where the
 # cpu proxy's noise comes from (docs/proxy-studies.md), 15 trials of the cpu preset, about 1.5 hours.
 PRESETS = {
     "smoke": ["preset=smoke", "architectures=1", "rerun_architectures=1", "reruns=2",
               "target=[\"train.epochs=2\"]", "proxies={}", "reads=[0.5]"],
-    "cpu": ["preset=cpu", "architectures=8", "pool=64", "rerun_architectures=3", "reruns=3",
-            "target=[\"train.epochs=24\"]", "reads=[0.25, 0.5]",
-            "proxies={\"epochs-3\": [\"train.epochs=3\"], \"epochs-6\": [\"train.epochs=6\"], "
-            "\"epochs-12\": [\"train.epochs=12\"], \"epochs-6-mean-of-2\": [\"train.epochs=6\", \"train.seeds=2\"]}"],
+    # cpu: the `cpu` proxy itself (12 epochs) is the target; 15 architectures (the 3 named first, each
+    # also under 2 more seeds); candidates: the target read at 1/2 and 3/4 of its steps, and a 6-epoch
+    # schedule. 42 trainings, about 3 hours of a 2-core machine.
+    "cpu": ["preset=cpu", "architectures=12", "pool=64", "rerun_architectures=3", "reruns=3",
+            "named=[\"spinenet-49\", \"r50-fpn\", \"benchmarks/specs/single_level_l5.json\"]",
+            "target=[]", "reads=[0.5, 0.75]", "proxies={\"epochs-6\": [\"train.epochs=6\"]}"],
     # Every trial reads both the moving average's AP (the reward) and the final weights' (AP_final); reruns
     # vary both seeds (target), only the initialisation (data seed pinned) or only the data order.
     "noise": ["preset=cpu", "architectures=0", "named=[\"spinenet-49\", \"r50-fpn\"]", "rerun_architectures=1",
@@ -39,7 +41,7 @@ def add_parser(commands) -> None:
                     "bootstrap intervals, the reward's CV over seeds, and the cheapest candidate that passes. "
                     "Rerun the same command to resume.")
     study.add_argument("--preset", default="smoke", choices=sorted(PRESETS),
-                       help="smoke (minutes, default), cpu (hours to a day on 2 cores) or noise (where the "
+                       help="smoke (minutes, default), cpu (about 3 hours on 2 cores) or noise (where the "
                             "cpu proxy's noise comes from, about 1.5 hours)")
     study.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                        help='e.g. architectures=12, named=["spinenet-49","r50-fpn"], target=["train.epochs=24"], common=["data.data_dir=/data"], '
