@@ -69,6 +69,12 @@ class SearchConfig:
         successive halving). Empty (the default, as measured in
         ``docs/multi-fidelity.md``): every sample trains the full budget.
       eta: of each rung, the best 1/eta are promoted to the next.
+      device_hours: a budget of device-hours (the recorded ``device_seconds``
+        of every trial and rung): once the finished trials have spent it,
+        nothing new starts (no proposal, no promotion) and the campaign ends
+        when the running trials do. ``None``: ``num_trials`` alone bounds it.
+        Searchers compared at equal cost get the same budget and a
+        ``num_trials`` they cannot reach first.
     """
 
     space: str = "spinenet-49"
@@ -84,6 +90,7 @@ class SearchConfig:
     failure_reward: float = 0.0
     fidelity: tuple = ()
     eta: int = 3
+    device_hours: float | None = None
 
     def __post_init__(self):
         from controller import make_config
@@ -113,6 +120,10 @@ class SearchConfig:
             raise ConfigError(f"search.mode={self.mode!r}; use one of {list(MODES)}")
         if self.max_failures is not None and self.max_failures < 1:
             raise ConfigError(f"search.max_failures={self.max_failures}; use a count >= 1, or null for no limit")
+        if self.device_hours is not None and (isinstance(self.device_hours, bool) or not isinstance(
+                self.device_hours, (int, float)) or not self.device_hours > 0):
+            raise ConfigError(f"search.device_hours={self.device_hours!r}: give a number of hours > 0, "
+                              f"or null for no budget")
         self._check_fidelity()
 
     def _check_fidelity(self) -> None:

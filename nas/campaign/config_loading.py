@@ -20,7 +20,7 @@ from proxy_task.config import PRESETS, get_preset
 # Keys ``resume`` accepts: they change the budget or the machines, not what
 # the searcher has learned or how trials are scored.
 RESUMABLE_KEYS = (
-    "search.num_trials", "search.max_failures", "search.concurrency",
+    "search.num_trials", "search.device_hours", "search.max_failures", "search.concurrency",
     "resources.", "trial.time_limit_s", "trial.infra_retries", "output.",
 )
 

@@ -82,6 +82,8 @@ class Campaign:
         while True:
             if self.stop_reason is not None:
                 return FINISHED
+            if self.budget_spent:  # nothing new starts; the running trials finish and are recorded
+                return None if self.in_flight else FINISHED
             if not self.feed.can_dispatch(len(self.in_flight)):
                 return None
             promotion = self._promotion()
@@ -150,9 +152,20 @@ class Campaign:
 
     @property
     def finished(self) -> bool:
-        """Every trial of the budget is recorded, and (with rungs) no promotion is due."""
-        done = self.num_records >= self.config.search.num_trials and not self.in_flight
+        """Every trial of the budget is recorded (or ``search.device_hours`` spent), and (with rungs) no
+        promotion is due."""
+        if self.in_flight:
+            return False
+        if self.budget_spent:
+            return True
+        done = self.num_records >= self.config.search.num_trials
         return done and (self.rungs is None or self.rungs.next_promotion(set()) is None)
+
+    @property
+    def budget_spent(self) -> bool:
+        """The finished trials have spent ``search.device_hours`` (never, without one)."""
+        hours = self.config.search.device_hours
+        return hours is not None and self.device_seconds >= hours * 3600
 
     @property
     def proposed(self) -> int:

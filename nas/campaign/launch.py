@@ -150,6 +150,8 @@ def _header(campaign: Campaign, launch: int) -> str:
     what = (f"campaign {campaign.dir.root}: {config.search.searcher} on {config.search.space}, "
             f"{config.search.num_trials} trials of {config.trial.kind} ({config.preset} preset), "
             f"{config.search.concurrency} at a time ({config.search.mode})")
+    if config.search.device_hours is not None:
+        what += f", until {config.search.device_hours:g} device-hours are spent"
     if launch == 0:
         return what
     return (f"{what}\nresuming (launch {launch}): {campaign.num_records} trials done, "
@@ -176,8 +178,9 @@ def _finish(campaign: Campaign, interrupted: bool, stop: StopSignals) -> int:
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     promoted = f" ({campaign.num_promotions} promotions)" if campaign.rungs is not None else ""
+    spent = " (the budget)" if campaign.budget_spent else ""
     print(f"campaign done: {campaign.num_records} trials{promoted}, {campaign.num_failures} failed, "
-          f"{campaign.device_seconds / 3600:.3f} device-hours")
+          f"{campaign.device_seconds / 3600:.3f} device-hours{spent}")
     if campaign.best is None:
         print("no trial succeeded: nothing to export")
         return EXIT_STOPPED
