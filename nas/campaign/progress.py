@@ -25,9 +25,9 @@ def duration(seconds: float) -> str:
 class ProgressLine:
     """Prints done / running / failed / best / elapsed / ETA, at most every ``every_s`` seconds."""
 
-    def __init__(self, every_s: float, stream: TextIO = sys.stdout):
+    def __init__(self, every_s: float, stream: TextIO | None = None):
         self.every_s = every_s
-        self.stream = stream
+        self.stream = stream or sys.stdout  # the stdout of now, not of the import (a test's capture, a redirect)
         self._start = time.monotonic()
         self._start_records: int | None = None
         self._last = -float("inf")
