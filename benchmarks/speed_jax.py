@@ -12,7 +12,6 @@ import dataclasses
 import functools
 import math
 import time
-from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -26,6 +25,7 @@ from proxy_task.optimizer import make_optimizer
 from proxy_task.retinanet import RetinaNet
 from proxy_task.train import create_state
 from proxy_task.train_step import StepContext, eval_step, train_step
+from proxy_task.runtime.host_cpu import host_cpu  # also what the other benchmarks import from here
 from proxy_task.runtime.xla_cpu_options import jit_options
 from search_space import SPINENET_49
 from search_space.cost import count_cost
@@ -147,32 +147,6 @@ def matmul_flops_per_second(dtype: str = "float32", min_seconds: float = 1.0) ->
         elapsed = time.perf_counter() - start
         best, total, runs = min(best, elapsed), total + elapsed, runs + 1
     return {"dtype": dtype, "n": n, "runs": runs, "flops_per_second": 2 * n**3 / best}
-
-
-# The instruction sets that decide which kernels the frameworks can use: TF's
-# oneDNN runs bfloat16 convolutions on AVX512-BF16 and AMX, XLA's CPU backend
-# converts them to float32 (``kernel_rates.py``).
-CPU_FEATURES = ("avx2", "avx512f", "avx512_bf16", "amx_bf16")
-
-
-def host_cpu(cpuinfo: str | None = None) -> str:
-    """The host processor's model name and its relevant instruction sets, from ``/proc/cpuinfo``.
-
-    Ratios between frameworks differ from one CPU to another (the README's
-    speed section gives an AMD EPYC and an Intel Xeon), so results record it.
-    Returns ``'unknown'`` where ``/proc/cpuinfo`` cannot be read (not Linux).
-    """
-    if cpuinfo is None:
-        try:
-            cpuinfo = Path("/proc/cpuinfo").read_text()
-        except OSError:
-            return "unknown"
-    fields: dict[str, str] = {}
-    for key, _, value in (line.partition(":") for line in cpuinfo.splitlines()):
-        fields.setdefault(key.strip(), value.strip())  # the first processor's; the others repeat it
-    model = fields.get("model name", "unknown")
-    flags = set(fields.get("flags", "").split())
-    return f"{model} [{' '.join(f for f in CPU_FEATURES if f in flags) or 'no AVX2'}]"
 
 
 def device_description() -> str:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from nas.campaign.jsonl import JsonLines
+from proxy_task.runtime.host_cpu import host_cpu
 from nas.campaign.records import PROPOSAL_KEYS, RECORD_KEYS, first_per_trial
 from nas.output_dirs import check_output_dir
 from nas.overrides import ConfigError
@@ -112,7 +113,7 @@ class CampaignDir:
         """Appends this launch to launches.jsonl; returns its number."""
         number = len(self.launches.read())
         self.launches.append({"launch": number, "command": command, "time": time.time(),
-                              "pid": os.getpid(), **details})
+                              "pid": os.getpid(), "host": host_cpu(), **details})
         return number
 
     def close(self) -> None:

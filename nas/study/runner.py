@@ -22,6 +22,7 @@ from nas.campaign.trial import TrialTask
 from nas.study.directory import study_record
 from nas.study.plan import PlannedTrial
 from nas.study.study import Study
+from proxy_task.runtime.host_cpu import host_cpu
 from search_space.serialization import spec_to_dict
 
 EXIT_OK, EXIT_INCOMPLETE = 0, 1
@@ -49,7 +50,7 @@ def run_study(study: Study, address: str | None = None, command: str = "") -> in
     directory = study.dir
     directory.lock()
     directory.launches.append({"launch": len(directory.launches.read()), "command": command, "time": time.time(),
-                               "address": address})
+                               "address": address, "host": host_cpu()})
     pending = study.pending
     print(f"study {directory.root}: {len(study.architectures)} architectures x {len(study.config.fidelities)} "
           f"fidelities, {len(study.trials)} trials; {len(study.trials) - len(pending)} done, "
