@@ -112,7 +112,10 @@ def cmd_status(args: argparse.Namespace) -> int:
         from nas.study.report import status_text as study_status
         from nas.study.study import load_study
 
-        print(study_status(load_study(args.dir)))
+        from nas.campaign.trial_progress import running_lines
+
+        study = load_study(args.dir)
+        print("\n".join([study_status(study), *running_lines(study.dir.root / "trials", study.dir.launches.read())]))
         return 0
     directory = CampaignDir(args.dir)
     print(status_text(directory, args.top))

@@ -11,6 +11,7 @@ from pathlib import Path
 from nas.campaign.directory import CampaignDir
 from nas.campaign.export import eligible, named_spec, top_records
 from nas.campaign.records import first_rungs, is_genuine_failure, rung_of
+from nas.campaign.trial_progress import running_lines
 
 
 def status_text(directory: CampaignDir, top_k: int = 5) -> str:
@@ -34,6 +35,7 @@ def status_text(directory: CampaignDir, top_k: int = 5) -> str:
         f"{len(unfinished)} unfinished (run again on resume)" + (f": {unfinished[:10]}" if unfinished else ""),
         f"failure budget: {genuine} genuine failures of search.max_failures={config.search.max_failures}",
         *_rungs_lines(config, records),
+        *running_lines(directory.root / "trials", launches),
     ]
     return "\n".join(head) + "\n\n" + render_summary(summarize(records, top_k=top_k))
 

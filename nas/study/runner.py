@@ -11,6 +11,7 @@ and ends the driver with the shell's status for the signal.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 
@@ -50,7 +51,7 @@ def run_study(study: Study, address: str | None = None, command: str = "") -> in
     directory = study.dir
     directory.lock()
     directory.launches.append({"launch": len(directory.launches.read()), "command": command, "time": time.time(),
-                               "address": address, "host": host_cpu()})
+                               "address": address, "pid": os.getpid(), "host": host_cpu()})
     pending = study.pending
     print(f"study {directory.root}: {len(study.architectures)} architectures x {len(study.config.fidelities)} "
           f"fidelities, {len(study.trials)} trials; {len(study.trials) - len(pending)} done, "
