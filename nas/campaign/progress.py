@@ -10,7 +10,9 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
+from nas.campaign.eta import campaign_eta, promotions_to_come
 from nas.campaign.records import rung_of
+from nas.campaign.trial_progress import read_progress
 
 
 def duration(seconds: float) -> str:
@@ -32,10 +34,13 @@ class ProgressLine:
         self._start_records: int | None = None
         self._last = -float("inf")
         self._last_record_at = self._start
+        self.walls: list[float] = []  # wall seconds of the samples finished in this launch
 
     def __call__(self, record: dict[str, Any], campaign) -> None:
         """An observer of the engine: a new record arrived."""
         self._last_record_at = time.monotonic()
+        if rung_of(record) == 0 and not record["cached"] and record.get("wall_seconds"):
+            self.walls.append(float(record["wall_seconds"]))
         self.tick(campaign, force=self._slow(campaign))
 
     def tick(self, campaign, force: bool = False) -> None:
@@ -56,16 +61,35 @@ class ProgressLine:
         now = time.monotonic()
         total = campaign.config.search.num_trials
         elapsed = now - self._start
-        done_here = campaign.num_records - (self._start_records or 0)
-        remaining = max(0, total - campaign.num_records)
-        # This launch's pace up to its last record, less the time the running trials have had since.
-        per_trial = (self._last_record_at - self._start) / done_here if done_here else None
-        eta = "?" if per_trial is None else duration(max(0.0, per_trial * remaining - (now - self._last_record_at)))
+        seconds = self.eta_seconds(campaign)
+        eta = "?" if seconds is None else duration(seconds)
         best = "-" if campaign.best is None else f"{campaign.best[0]:.4g} (trial {campaign.best[1]})"
         promoted = f" · {campaign.num_promotions} promotions done" if campaign.rungs is not None else ""
         return (f"[search] {campaign.num_records}/{total} done ({campaign.num_cached} cached){promoted} · "
                 f"{campaign.running} running · {campaign.num_failures} failed · best {best} · "
                 f"{duration(elapsed)} elapsed · ETA {eta}")
+
+
+    def eta_seconds(self, campaign) -> float | None:
+        """``nas.campaign.eta`` on the running trials' progress files and this launch's finished samples."""
+        search = campaign.config.search
+        running, promoting = [], 0
+        for trial_id in campaign.in_flight:
+            promoting += campaign.rung_of(trial_id) > 0
+            workdir = campaign.dir.root / "trials" / f"{trial_id:05d}"
+            progress = read_progress(workdir)
+            try:
+                age = max(0.0, time.time() - (workdir / "task.pkl").stat().st_mtime)
+            except OSError:  # a surrogate trial, or not started yet
+                age = 0.0
+            running.append((age, None if progress is None else progress.remaining_seconds))
+        shares = []
+        if search.fidelity:  # promotions cost their budget share relative to the first rung's
+            shares = [s / search.fidelity[0] for s in promotions_to_come(
+                search.num_trials, search.fidelity, search.eta, campaign.num_promotions + promoting)]
+        samples_left = max(0, search.num_trials - campaign.num_records - (len(running) - promoting))
+        return campaign_eta(running=running, finished_walls=self.walls, samples_left=samples_left,
+                            promotion_shares=shares, concurrency=search.concurrency)
 
 
 class ScalarWriter:

@@ -1,0 +1,72 @@
+"""The campaign ETA (``nas.campaign.eta``) against a scripted campaign whose true end is known."""
+
+import numpy as np
+import pytest
+
+from nas.campaign.eta import campaign_eta, estimate_seconds, promotions_to_come, trial_duration
+
+LOG_EVERY = 20  # steps between progress lines, as the cpu preset logs
+
+
+def _scripted_campaign(num_trials, concurrency, steps, rng):
+    """Trials dispatched to the first free slot: (start, compile seconds, seconds per step) each; and the end."""
+    slots, trials = [0.0] * concurrency, []
+    for _ in range(num_trials):
+        slot = int(np.argmin(slots))
+        start, compile_s, per_step = slots[slot], rng.uniform(50, 90), rng.uniform(0.5, 0.7)
+        trials.append((start, compile_s, per_step))
+        slots[slot] = start + compile_s + steps * per_step + 8.0  # + detection and scoring
+    return trials, max(slots)
+
+
+def _what_the_driver_sees(trials, steps, now):
+    """Running trials' (age, remaining by their last two logged steps) and the finished trials' walls."""
+    running, walls = [], []
+    for start, compile_s, per_step in trials:
+        wall = compile_s + steps * per_step + 8.0
+        if start + wall <= now:
+            walls.append(wall)
+        elif start <= now:
+            trained = (now - start - compile_s) / per_step
+            logged = int(max(0.0, trained) // LOG_EVERY) * LOG_EVERY
+            rate = 1 / per_step if logged >= 2 * LOG_EVERY else None  # a rate needs two logged steps
+            running.append((now - start, None if rate is None else (steps - logged) / rate))
+    return running, walls
+
+
+@pytest.mark.parametrize("concurrency, num_trials", [(1, 4), (2, 4), (2, 9), (4, 10)])
+def test_the_eta_is_within_a_quarter_of_the_truth_after_the_first_minute_of_training(concurrency, num_trials):
+    rng = np.random.default_rng(concurrency * 100 + num_trials)
+    steps = 744
+    trials, end = _scripted_campaign(num_trials, concurrency, steps, rng)
+    first_training = min(start + compile_s for start, compile_s, _ in trials)
+    checked = 0
+    for now in np.arange(first_training + 60, end - 30, 15.0):
+        running, walls = _what_the_driver_sees(trials, steps, now)
+        started = sum(start <= now for start, _, _ in trials)
+        eta = campaign_eta(running=running, finished_walls=walls, samples_left=num_trials - started,
+                           promotion_shares=[], concurrency=concurrency)
+        truth = end - now
+        assert eta is not None and abs(eta - truth) <= 0.25 * truth, (now, eta, truth)
+        checked += 1
+    assert checked > 10
+
+
+def test_no_estimate_before_a_rate_or_a_finished_trial():
+    assert campaign_eta(running=[(30.0, None), (20.0, None)], finished_walls=[], samples_left=3,
+                        promotion_shares=[], concurrency=2) is None
+    assert trial_duration([], [(100.0, 50.0), (60.0, 30.0)]) == 120.0  # projected: age + remaining
+    assert trial_duration([300.0, 100.0, 200.0], [(5.0, 1.0)]) == 200.0  # finished ones win: the median
+
+
+def test_queued_trials_fill_the_slot_that_frees_first():
+    assert estimate_seconds([10.0, 50.0], [100.0, 100.0], concurrency=2) == 150.0
+    assert estimate_seconds([], [100.0] * 3, concurrency=2) == 200.0
+    assert estimate_seconds([30.0], [], concurrency=4) == 30.0
+
+
+def test_promotions_to_come_follow_the_rungs():
+    # 9 samples, eta 3, rungs [1/9, 1/3, 1]: 3 promotions to 1/3, 1 to the full budget.
+    shares = promotions_to_come(9, [1 / 9, 1 / 3, 1], 3, promoted=0)
+    assert shares == pytest.approx([2 / 9] * 3 + [2 / 3])
+    assert promotions_to_come(9, [1 / 9, 1 / 3, 1], 3, promoted=3) == pytest.approx([2 / 3])
