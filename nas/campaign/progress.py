@@ -35,6 +35,8 @@ class ProgressLine:
         self._last = -float("inf")
         self._last_record_at = self._start
         self.walls: list[float] = []  # wall seconds of the samples finished in this launch
+        self._in_place = bool(getattr(self.stream, "isatty", lambda: False)())
+        self._shown = 0  # trial lines on the terminal now
 
     def __call__(self, record: dict[str, Any], campaign) -> None:
         """An observer of the engine: a new record arrived."""
@@ -50,7 +52,25 @@ class ProgressLine:
             self._start_records = campaign.num_records
         if force or now - self._last >= self.every_s:
             self._last = now
-            print(self.line(campaign), file=self.stream, flush=True)
+            trials = self.trial_lines(campaign)
+            if self._shown:  # a terminal: the last tick's trial lines are rewritten, not repeated
+                self.stream.write(f"\x1b[{self._shown}F\x1b[J")
+            self.stream.write("\n".join([self.line(campaign), *trials]) + "\n")
+            self.stream.flush()
+            self._shown = len(trials) if self._in_place else 0
+
+    def trial_lines(self, campaign) -> list[str]:
+        """One line per running trial: its step, loss and rate (``nas.campaign.trial_progress``)."""
+        lines = []
+        for trial_id in sorted(campaign.in_flight):
+            workdir = campaign.dir.root / "trials" / f"{trial_id:05d}"
+            progress = read_progress(workdir)
+            rung = campaign.rung_of(trial_id)
+            if progress is not None:
+                lines.append(f"  {progress.describe()}")
+            elif workdir.is_dir():  # started, compiling (a surrogate trial without a directory has no steps)
+                lines.append(f"  trial {trial_id}{f' (rung {rung})' if rung else ''}: starting, no step yet")
+        return lines
 
     def _slow(self, campaign) -> bool:
         """Trials slower than the print interval get one line each."""

@@ -4,6 +4,8 @@ import json
 import pickle
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 from nas.campaign.trial import TrialTask
 from nas.campaign.trial_progress import driver_alive, read_progress
@@ -54,9 +56,20 @@ def test_a_promotion_stops_at_its_rungs_budget(tmp_path):
     assert progress.describe().startswith("trial 3 (rung 1): step 220/372")
 
 
+def _sleeper() -> subprocess.Popen:
+    """A process whose command line names the driver's module, once it has started (as a driver's has)."""
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "nas.cli"])
+    cmdline = Path(f"/proc/{child.pid}/cmdline")
+    for _ in range(500):
+        if not cmdline.exists() or b"nas.cli" in cmdline.read_bytes():
+            break
+        time.sleep(0.01)
+    return child
+
+
 def test_the_driver_is_alive_while_its_process_runs():
     assert driver_alive([]) is False and driver_alive([{"launch": 0}]) is None  # no pid recorded: unknown
-    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "nas.cli"])
+    child = _sleeper()
     try:
         assert driver_alive([{"launch": 0, "pid": 1}, {"launch": 1, "pid": child.pid}])
     finally:
@@ -78,7 +91,7 @@ def test_status_shows_the_trials_in_progress(tmp_path):
     _write(tmp_path / "c" / "trials" / "00000", [_train(20, 30), {"event": "done"}])  # finished: not listed
     text = status_text(CampaignDir(tmp_path / "c"))
     assert "stopped part-way (they run again on resume): 1 trial(s)\n  trial 2: step 40/744" in text
-    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "nas.cli"])
+    child = _sleeper()
     try:
         CampaignDir(tmp_path / "c").record_launch("spinenet-nas search")
         launches = (tmp_path / "c" / "launches.jsonl")
@@ -89,3 +102,42 @@ def test_status_shows_the_trials_in_progress(tmp_path):
     finally:
         child.kill()
         child.wait()
+
+
+class _Terminal:
+    def __init__(self):
+        self.text = ""
+
+    def write(self, text):
+        self.text += text
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return True
+
+
+def test_the_console_shows_a_line_per_running_trial_rewritten_in_place_on_a_terminal(tmp_path):
+    import io
+
+    from nas.campaign.progress import ProgressLine
+
+    from tests.nas.campaign.campaign_helpers import new_campaign, surrogate_config
+
+    campaign = new_campaign(tmp_path / "c", surrogate_config("search.num_trials=4", "search.concurrency=2"))
+    first, second = campaign.next_proposal(), campaign.next_proposal()
+    _write(tmp_path / "c" / "trials" / f"{first.id:05d}", [_train(20, 30), _train(40, 40)])
+    (tmp_path / "c" / "trials" / f"{second.id:05d}").mkdir(parents=True)
+    plain = io.StringIO()
+    ProgressLine(60, plain).tick(campaign, force=True)
+    lines = plain.getvalue().splitlines()
+    assert lines[0].startswith("[search] 0/4 done") and "ETA" in lines[0]
+    assert lines[1:] == [f"  trial {first.id}: step 40/744, loss 1.0000, 2.00 steps/s, 40s in",
+                         f"  trial {second.id}: starting, no step yet"]
+    terminal = _Terminal()
+    line = ProgressLine(60, terminal)
+    line.tick(campaign, force=True)
+    line.tick(campaign, force=True)
+    assert terminal.text.count("\x1b[2F\x1b[J") == 1  # the second tick rewrote the two trial lines
+    assert "\x1b" not in plain.getvalue()
