@@ -8,7 +8,8 @@ identical architecture) are hollow circles. With multi-fidelity rungs, a
 promotion's record is a point of its own, coloured by its rung (its budget),
 and the best-so-far line follows the largest budget reached so far.
 
-Drawn with matplotlib's object API on an Agg canvas: no display, no pyplot
+The legend sits beside the axes, so it never hides a point, and trial numbers
+tick as whole numbers. Drawn with matplotlib's object API on an Agg canvas: no display, no pyplot
 global state, so it is safe inside a long-running campaign driver.
 """
 
@@ -19,6 +20,7 @@ from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from results.campaign_summary import has_reward
 from storage.trial_record import budget_of, rung_of
@@ -33,20 +35,27 @@ def plot_rewards(records: list[dict[str, Any]], path: str | Path) -> Path:
 
     An empty list gives a plot that says no trial has finished. Returns the path.
     """
-    fig = Figure(figsize=FIGSIZE, dpi=DPI)
+    path = Path(path)
+    reward_figure(records).savefig(path, format="png")
+    return path
+
+
+def reward_figure(records: list[dict[str, Any]]) -> Figure:
+    """The figure ``plot_rewards`` saves: the legend beside the axes (it never covers a point), whole x ticks."""
+    fig = Figure(figsize=FIGSIZE, dpi=DPI, layout="constrained")
     ax = fig.add_subplot()
     promoted = any(rung_of(r) for r in records)
     ax.set_xlabel("trial or promotion (order of completion)" if promoted else "trial (order of completion)")
-    ax.set_ylabel("reward")
+    ax.set_ylabel("reward (held-out AP)")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(alpha=0.3)
     if records:
         _draw(ax, records)
+        fig.legend(loc="outside right upper", fontsize="small")
     else:
         ax.text(0.5, 0.5, "no trials have finished yet", ha="center", va="center", transform=ax.transAxes)
     ax.set_title(_title(records))
-    path = Path(path)
-    fig.savefig(path, format="png")
-    return path
+    return fig
 
 
 def _draw(ax, records: list[dict[str, Any]]) -> None:
@@ -72,7 +81,6 @@ def _draw(ax, records: list[dict[str, Any]]) -> None:
         ax.scatter(x[~ok], np.full((~ok).sum(), 0.02), s=22, marker="x", color="tab:red",
                    transform=ax.get_xaxis_transform(), clip_on=False, label="failed")
     ax.set_xlim(0.5, len(records) + 0.5)
-    ax.legend(loc="lower right", fontsize="small")
 
 
 def _budget(records: list[dict[str, Any]], rung: int) -> float:

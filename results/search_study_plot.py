@@ -33,10 +33,10 @@ def best_so_far(records: Sequence[dict]) -> tuple[list[float], list[float]]:
 def plot_reward_vs_hours(campaigns: Sequence[tuple[str, str, int, Sequence[dict]]], path: str | Path,
                          budget_hours: float) -> Path:
     """Writes the PNG; ``campaigns`` are ``(name, searcher, seed index, records)``."""
-    fig = Figure(figsize=(7.5, 5.0), dpi=100)
+    fig = Figure(figsize=(8.5, 5.0), dpi=100, layout="constrained")
     ax = fig.add_subplot()
     ax.set_xlabel("device-hours spent")
-    ax.set_ylabel("best full-budget proxy reward so far")
+    ax.set_ylabel("best full-budget proxy reward so far (held-out AP)")
     ax.grid(alpha=0.3)
     ax.axvline(budget_hours, color="tab:red", linestyle="--", linewidth=1, label="the budget")
     for name, searcher, index, records in campaigns:
@@ -44,7 +44,7 @@ def plot_reward_vs_hours(campaigns: Sequence[tuple[str, str, int, Sequence[dict]
         if hours:
             ax.step(hours, best, where="post", color=COLOURS.get(searcher, "black"),
                     linestyle=STYLES[index % len(STYLES)], label=name)
-    ax.legend(loc="lower right", fontsize=8)
+    fig.legend(loc="outside right upper", fontsize=8)  # beside the axes: it never hides a curve
     path = Path(path)
     fig.savefig(path)
     return path

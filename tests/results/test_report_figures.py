@@ -82,3 +82,19 @@ def test_architecture_figure_edge_cases(tmp_path):
     read_png(draw_architectures([], tmp_path / "none.png"), min_bytes=1_000)
     with pytest.raises(ValueError, match="only SpineNet specs"):
         draw_architectures([("R50-FPN", R50_FPN)], tmp_path / "fpn.png")
+
+
+def test_the_reward_legend_never_covers_the_axes_and_trial_ticks_are_whole(tmp_path):
+    from results.reward_plot import reward_figure
+
+    records = [{**make_record(i, 0.1 * i), "rung": 0, "budget": 0.5} for i in range(5)]
+    records += [{**make_record(i, 0.2 * i), "rung": 1, "budget": 1.0} for i in range(2)]
+    figure = reward_figure(records)
+    figure.draw_without_rendering()  # lays the figure out as saving does
+    [ax] = figure.axes
+    [legend] = figure.legends
+    box, legend_box = ax.get_window_extent(), legend.get_window_extent()
+    assert legend_box.x0 >= box.x1 or not box.overlaps(legend_box)  # beside the data, not on it
+    ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
+    assert ticks and all(float(t).is_integer() for t in ticks)
+    assert "held-out AP" in ax.get_ylabel()
