@@ -9,6 +9,7 @@ architectures, or by saying why the campaign stopped and how to go on.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -187,4 +188,24 @@ def _finish(campaign: Campaign, interrupted: bool, stop: StopSignals) -> int:
     print(f"best: trial {campaign.best[1]}, reward {campaign.best[0]:.4f}")
     print(f"exported best architecture: {root / 'export' / 'best.json'} "
           f"(all: {len(written)} files in {root / 'export'})")
+    print(next_steps(root, campaign.config.output.tensorboard))
     return EXIT_OK
+
+
+def next_steps(root: Path, tensorboard: bool) -> str:
+    """What to do with a finished campaign: the commands, with its directory filled in."""
+    tool = _short(Path(sys.executable).parent)  # the environment this driver runs in, e.g. .venv/bin
+    root = _short(root)
+    lines = ["next:",
+             f"  {tool / 'spinenet-nas'} status {root}        # the table of trials, rewards.png and the best drawn",
+             f"  {tool / 'spinenet-nas'} export {root} --top 5 --format tf   # TF Model Garden block specs",
+             f"  {tool / 'spinenet-nas'} resume {root} --set search.num_trials=N   # search on"]
+    if tensorboard:
+        lines.append(f"  {tool / 'tensorboard'} --logdir {root / 'tensorboard'}   # reward, baseline, entropy")
+    return "\n".join(lines)
+
+
+def _short(path: Path) -> Path:
+    """``path`` relative to the working directory when it lies below it."""
+    relative = os.path.relpath(path)
+    return Path(relative) if not relative.startswith("..") else Path(path)

@@ -20,6 +20,7 @@ def test_a_real_smoke_campaign_end_to_end(tmp_path, capsys):
               "--set", "search.concurrency=1", "--set", f"proxy.data.data_dir={tmp_path / 'tfds'}", timeout=400)
     assert run.returncode == 0, run.stdout + run.stderr
     assert f"exported best architecture: {root}/export/best.json" in run.stdout
+    assert f"spinenet-nas status {root}" in run.stdout  # what to do next, with the campaign's directory
     [record] = CampaignDir(root).trials.read()
     assert set(record) == set(RECORD_KEYS)
     assert record["status"] == "ok" and not record["cached"] and record["cause"] is None
