@@ -129,9 +129,15 @@ def driver_alive(launches: list[dict]) -> bool | None:
 
 def running_lines(trials_dir: Path, launches: list[dict]) -> list[str]:
     """``status`` lines: one per trial run in progress under ``trials_dir`` (step, loss, rate), if any."""
-    runs = [p for p in map(read_progress, sorted(Path(trials_dir).glob("[0-9]*"))) if p and not p.done]
-    if not runs:
+    lines = []
+    for workdir in sorted(Path(trials_dir).glob("[0-9]*")):
+        progress = read_progress(workdir)
+        if progress is not None and not progress.done:
+            lines.append(f"  {progress.describe()}")
+        elif progress is None and (workdir / "task.pkl").exists() and not (workdir / "outcome.json").exists():
+            lines.append(f"  trial {int(workdir.name)}: starting, no step yet")  # compiling
+    if not lines:
         return []
     alive = driver_alive(launches)
     state = {True: "running", False: "stopped part-way (they run again on resume)", None: "in progress"}[alive]
-    return [f"{state}: {len(runs)} trial(s)", *(f"  {p.describe()}" for p in runs)]
+    return [f"{state}: {len(lines)} trial(s)", *lines]

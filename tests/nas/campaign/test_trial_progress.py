@@ -89,15 +89,18 @@ def test_status_shows_the_trials_in_progress(tmp_path):
     campaign.dir.close()
     _write(tmp_path / "c" / "trials" / "00002", [_train(20, 30), _train(40, 40)])
     _write(tmp_path / "c" / "trials" / "00000", [_train(20, 30), {"event": "done"}])  # finished: not listed
+    (tmp_path / "c" / "trials" / "00003").mkdir()
+    (tmp_path / "c" / "trials" / "00003" / "task.pkl").write_bytes(b"")  # started, compiling
     text = status_text(CampaignDir(tmp_path / "c"))
-    assert "stopped part-way (they run again on resume): 1 trial(s)\n  trial 2: step 40/744" in text
+    assert "stopped part-way (they run again on resume): 2 trial(s)\n  trial 2: step 40/744" in text
+    assert "\n  trial 3: starting, no step yet" in text
     child = _sleeper()
     try:
         CampaignDir(tmp_path / "c").record_launch("spinenet-nas search")
         launches = (tmp_path / "c" / "launches.jsonl")
         lines = launches.read_text().splitlines()
         launches.write_text("\n".join([*lines[:-1], json.dumps({**json.loads(lines[-1]), "pid": child.pid})]) + "\n")
-        assert "running: 1 trial(s)\n  trial 2: step 40/744, loss 1.0000, 2.00 steps/s, 40s in" in status_text(
+        assert "running: 2 trial(s)\n  trial 2: step 40/744, loss 1.0000, 2.00 steps/s, 40s in" in status_text(
             CampaignDir(tmp_path / "c"))
     finally:
         child.kill()
