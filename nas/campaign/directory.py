@@ -27,10 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from nas.campaign.jsonl import JsonLines
-from proxy_task.runtime.host_cpu import host_cpu
 from nas.campaign.records import PROPOSAL_KEYS, RECORD_KEYS, first_per_trial
 from nas.output_dirs import check_output_dir
 from nas.overrides import ConfigError
+from proxy_task.runtime.host_cpu import host_cpu
 from storage.atomic_file import write_atomic
 
 FORMAT = "spinenet-nas/campaign"

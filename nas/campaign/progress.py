@@ -12,7 +12,7 @@ from typing import Any, TextIO
 
 from nas.campaign.eta import campaign_eta, promotions_to_come
 from nas.campaign.records import rung_of
-from nas.campaign.trial_progress import read_progress
+from nas.campaign.trial_progress import TrialProgress, read_progress
 
 
 def duration(seconds: float) -> str:
@@ -33,14 +33,12 @@ class ProgressLine:
         self._start = time.monotonic()
         self._start_records: int | None = None
         self._last = -float("inf")
-        self._last_record_at = self._start
         self.walls: list[float] = []  # wall seconds of the samples finished in this launch
         self._in_place = bool(getattr(self.stream, "isatty", lambda: False)())
         self._shown = 0  # trial lines on the terminal now
 
     def __call__(self, record: dict[str, Any], campaign) -> None:
         """An observer of the engine: a new record arrived."""
-        self._last_record_at = time.monotonic()
         if rung_of(record) == 0 and not record["cached"] and record.get("wall_seconds"):
             self.walls.append(float(record["wall_seconds"]))
         self.tick(campaign, force=self._slow(campaign))
@@ -52,19 +50,24 @@ class ProgressLine:
             self._start_records = campaign.num_records
         if force or now - self._last >= self.every_s:
             self._last = now
-            trials = self.trial_lines(campaign)
+            progress = self._running_progress(campaign)  # each progress file read once per tick
+            trials = self.trial_lines(campaign, progress)
             if self._shown:  # a terminal: the last tick's trial lines are rewritten, not repeated
                 self.stream.write(f"\x1b[{self._shown}F\x1b[J")
-            self.stream.write("\n".join([self.line(campaign), *trials]) + "\n")
+            self.stream.write("\n".join([self.line(campaign, progress), *trials]) + "\n")
             self.stream.flush()
             self._shown = len(trials) if self._in_place else 0
 
-    def trial_lines(self, campaign) -> list[str]:
-        """One line per running trial: its step, loss and rate (``nas.campaign.trial_progress``)."""
+    @staticmethod
+    def _running_progress(campaign) -> dict[int, tuple[Path, TrialProgress | None]]:
+        """Each running trial's directory and progress (``nas.campaign.trial_progress``), by trial id."""
+        workdirs = {i: campaign.dir.root / "trials" / f"{i:05d}" for i in sorted(campaign.in_flight)}
+        return {i: (workdir, read_progress(workdir)) for i, workdir in workdirs.items()}
+
+    def trial_lines(self, campaign, running: dict[int, tuple[Path, TrialProgress | None]]) -> list[str]:
+        """One line per running trial: its step, loss and rate."""
         lines = []
-        for trial_id in sorted(campaign.in_flight):
-            workdir = campaign.dir.root / "trials" / f"{trial_id:05d}"
-            progress = read_progress(workdir)
+        for trial_id, (workdir, progress) in running.items():
             rung = campaign.rung_of(trial_id)
             if progress is not None:
                 lines.append(f"  {progress.describe()}")
@@ -77,11 +80,11 @@ class ProgressLine:
         done = campaign.num_records - (self._start_records or 0)
         return done > 0 and (time.monotonic() - self._start) / done >= self.every_s
 
-    def line(self, campaign) -> str:
+    def line(self, campaign, running: dict[int, tuple[Path, TrialProgress | None]]) -> str:
         now = time.monotonic()
         total = campaign.config.search.num_trials
         elapsed = now - self._start
-        seconds = self.eta_seconds(campaign)
+        seconds = self.eta_seconds(campaign, running)
         eta = "?" if seconds is None else duration(seconds)
         best = "-" if campaign.best is None else f"{campaign.best[0]:.4g} (trial {campaign.best[1]})"
         promoted = f" · {campaign.num_promotions} promotions done" if campaign.rungs is not None else ""
@@ -89,15 +92,12 @@ class ProgressLine:
                 f"{campaign.running} running · {campaign.num_failures} failed · best {best} · "
                 f"{duration(elapsed)} elapsed · ETA {eta}")
 
-
-    def eta_seconds(self, campaign) -> float | None:
-        """``nas.campaign.eta`` on the running trials' progress files and this launch's finished samples."""
+    def eta_seconds(self, campaign, running_progress: dict[int, tuple[Path, TrialProgress | None]]) -> float | None:
+        """``nas.campaign.eta`` on the running trials' progress and this launch's finished samples."""
         search = campaign.config.search
         running, promoting = [], 0
-        for trial_id in campaign.in_flight:
+        for trial_id, (workdir, progress) in running_progress.items():
             promoting += campaign.rung_of(trial_id) > 0
-            workdir = campaign.dir.root / "trials" / f"{trial_id:05d}"
-            progress = read_progress(workdir)
             try:
                 age = max(0.0, time.time() - (workdir / "task.pkl").stat().st_mtime)
             except OSError:  # a surrogate trial, or not started yet
