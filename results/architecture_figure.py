@@ -41,6 +41,13 @@ def draw_architectures(items: Sequence[tuple[str, ArchitectureSpec]], path: str 
       ValueError: if a spec is not a SpineNet spec (R50-FPN has no blocks to
         permute) or is invalid (``SpecError``).
     """
+    path = Path(path)
+    architecture_figure(items).savefig(path, format="png")
+    return path
+
+
+def architecture_figure(items: Sequence[tuple[str, ArchitectureSpec]]) -> Figure:
+    """The figure ``draw_architectures`` saves (same errors)."""
     resolved = [(title, _nodes(spec)) for title, spec in items]
     width = max([6.0] + [0.34 * len(nodes) + 1.6 for _, nodes in resolved])
     fig = Figure(figsize=(width, 2.5 * max(1, len(resolved)) + 0.4), dpi=DPI)
@@ -53,9 +60,7 @@ def draw_architectures(items: Sequence[tuple[str, ArchitectureSpec]], path: str 
         if row == 0:
             ax.legend(handles=_legend_handles(), loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
     fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, format="png")
-    return path
+    return fig
 
 
 def _nodes(spec: ArchitectureSpec) -> tuple[Node, ...]:

@@ -198,6 +198,7 @@ def next_steps(root: Path, tensorboard: bool) -> str:
     root = _short(root)
     lines = ["next:",
              f"  {tool / 'spinenet-nas'} status {root}        # the table of trials, rewards.png and the best drawn",
+             f"  {tool / 'spinenet-nas'} view {root}          # the same in a browser, live while a campaign runs",
              f"  {tool / 'spinenet-nas'} export {root} --top 5 --format tf   # TF Model Garden block specs",
              f"  {tool / 'spinenet-nas'} resume {root} --set search.num_trials=N   # search on"]
     if tensorboard:

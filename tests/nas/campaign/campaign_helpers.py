@@ -56,6 +56,17 @@ def drive(campaign, rng: np.random.Generator | None = None, stop_after: int | No
             return completed
 
 
+def driver_like_process() -> subprocess.Popen:
+    """A process whose command line names the driver's module, once it has started (as a driver's has)."""
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", "nas.cli"])
+    cmdline = Path(f"/proc/{child.pid}/cmdline")
+    for _ in range(500):
+        if not cmdline.exists() or b"nas.cli" in cmdline.read_bytes():
+            break
+        time.sleep(0.01)
+    return child
+
+
 def assert_same_state(a, b) -> None:
     """Two searchers' ``state_dict``s are equal (metadata and every array)."""
     sa, sb = a.state_dict(), b.state_dict()

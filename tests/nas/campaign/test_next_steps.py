@@ -14,6 +14,7 @@ def test_the_next_steps_name_the_directory_and_the_environments_tools(tmp_path, 
     tools = tools if not tools.startswith("..") else str(Path(sys.executable).parent)
     assert text.splitlines()[0] == "next:"
     assert f"{tools}/spinenet-nas status runs/c " in text  # below the working directory: relative
+    assert f"{tools}/spinenet-nas view runs/c " in text
     assert f"{tools}/spinenet-nas export runs/c --top 5 --format tf" in text
     assert f"{tools}/tensorboard --logdir runs/c/tensorboard" in text
     assert "tensorboard" not in next_steps(Path("/elsewhere/c"), tensorboard=False).replace("/c", "")

@@ -2,13 +2,10 @@
 
 import json
 import pickle
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 from nas.campaign.trial import TrialTask
 from nas.campaign.trial_progress import driver_alive, read_progress
+from tests.nas.campaign.campaign_helpers import driver_like_process
 
 
 def _write(workdir, events, torn=b""):
@@ -56,20 +53,9 @@ def test_a_promotion_stops_at_its_rungs_budget(tmp_path):
     assert progress.describe().startswith("trial 3 (rung 1): step 220/372")
 
 
-def _sleeper() -> subprocess.Popen:
-    """A process whose command line names the driver's module, once it has started (as a driver's has)."""
-    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "nas.cli"])
-    cmdline = Path(f"/proc/{child.pid}/cmdline")
-    for _ in range(500):
-        if not cmdline.exists() or b"nas.cli" in cmdline.read_bytes():
-            break
-        time.sleep(0.01)
-    return child
-
-
 def test_the_driver_is_alive_while_its_process_runs():
     assert driver_alive([]) is False and driver_alive([{"launch": 0}]) is None  # no pid recorded: unknown
-    child = _sleeper()
+    child = driver_like_process()
     try:
         assert driver_alive([{"launch": 0, "pid": 1}, {"launch": 1, "pid": child.pid}])
     finally:
@@ -94,7 +80,7 @@ def test_status_shows_the_trials_in_progress(tmp_path):
     text = status_text(CampaignDir(tmp_path / "c"))
     assert "stopped part-way (they run again on resume): 2 trial(s)\n  trial 2: step 40/744" in text
     assert "\n  trial 3: starting, no step yet" in text
-    child = _sleeper()
+    child = driver_like_process()
     try:
         CampaignDir(tmp_path / "c").record_launch("spinenet-nas search")
         launches = (tmp_path / "c" / "launches.jsonl")
