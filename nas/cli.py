@@ -24,6 +24,7 @@ from search_space.spec import ArchitectureSpec
 from storage.trial_record import AP_METRICS, is_reading
 
 EXIT_USAGE = 2
+TF_COCO_CLASSES = 91  # TF Model Garden's heads predict 91 channels for COCO's 80 classes
 EXIT_FAILURE = 1
 
 
@@ -46,14 +47,22 @@ def load_spec(name_or_path: str) -> ArchitectureSpec:
 
 
 def cmd_describe(args: argparse.Namespace) -> int:
+    from nas.campaign.model_setup import model_beside
     from results.describe import describe
 
     spec = load_spec(args.spec)
+    beside = model_beside(args.spec) if "/" in args.spec or args.spec.endswith((".json", ".py")) else None
     variant = args.variant or implied_variant(args.spec) or "49"
-    scaling = get_scaling(variant)
+    scaling, num_classes = get_scaling(variant), args.num_classes or TF_COCO_CLASSES
+    if beside is not None and args.variant is None:
+        path, setup = beside
+        variant, scaling = setup.label, setup.scaling
+        num_classes = args.num_classes or setup.num_classes
+        print(f"the model as its campaign trained it ({path}): {setup.label}, {setup.num_classes} classes of "
+              f"{setup.dataset}; --variant, --input-size and --num-classes override")
     if args.input_size is not None:
         scaling = scaling.replace(input_size=args.input_size)
-    print(describe(spec, scaling, variant, args.num_classes))
+    print(describe(spec, scaling, variant, num_classes))
     return 0
 
 
@@ -134,13 +143,15 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from nas.campaign.directory import CampaignDir
     from nas.campaign.export import export_top
+    from nas.campaign.launch import load_config
+    from nas.campaign.model_setup import campaign_model
 
     directory = CampaignDir(args.dir)
     space = directory.read_meta()["space"]
     formats = [args.format] if args.format else ["json", "python", "tf"]
     out = check_output_dir(args.out, "--out") if args.out else directory.export
-    written, notes = export_top(directory.read_trials(), out, space, args.top,
-                                formats, get_scaling(args.variant), any_budget=args.any_budget)
+    written, notes = export_top(directory.read_trials(), out, space, args.top, formats, get_scaling(args.variant),
+                                any_budget=args.any_budget, model=campaign_model(load_config(directory)))
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     if not written:
@@ -193,7 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
     describe.add_argument("spec", help="built-in name (spinenet-49, r50-fpn, ...) or a .json/.py spec file")
     describe.add_argument("--variant", help=f"scaling: one of {sorted(SCALINGS)} (default 49)")
     describe.add_argument("--input-size", type=int, help="input size in pixels (default: the variant's)")
-    describe.add_argument("--num-classes", type=positive_count, default=91, help="head classes (default 91, as TF counts COCO)")
+    describe.add_argument("--num-classes", type=positive_count,
+                          help=f"head classes (default: an export's model.json, else {TF_COCO_CLASSES}, as TF counts COCO)")
     describe.set_defaults(run=cmd_describe)
     train = commands.add_parser("train", help="one proxy trial: train RetinaNet with a spec, print held-out AP")
     train.add_argument("--spec", required=True, help="built-in name or a .json/.py spec file")

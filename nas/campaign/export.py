@@ -18,6 +18,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any, Sequence
 
+from nas.campaign.model_setup import write_model
 from search_space.scaling import Scaling
 from search_space.serialization import spec_from_dict
 from storage.atomic_file import write_atomic
@@ -48,10 +49,11 @@ def named_spec(record: dict[str, Any], space: str):
 
 def export_top(records: list[dict[str, Any]], out: Path, space: str, k: int = 1,
                formats: Sequence[str] = FORMATS, scaling: Scaling | None = None,
-               any_budget: bool = False) -> tuple[list[Path], list[str]]:
+               any_budget: bool = False, model: dict[str, Any] | None = None) -> tuple[list[Path], list[str]]:
     """Writes the top ``k`` (of ``eligible`` records); returns the files written and notes.
 
-    Notes name the formats a spec cannot take, and trials left out for their budget.
+    Notes name the formats a spec cannot take, and trials left out for their budget. With
+    ``model`` (``model_setup.campaign_model``), ``model.json`` goes beside the specs.
     """
     from search_space.export import export_spec
 
@@ -78,6 +80,8 @@ def export_top(records: list[dict[str, Any]], out: Path, space: str, k: int = 1,
             if rank == 1 and fmt == "json":
                 write_atomic(out / "best.json", text.encode())
                 written.append(out / "best.json")
+    if written and model is not None:
+        written.append(write_model(out, model))
     notes = [f"trial{'s' if len(trials) > 1 else ''} {', '.join(trials)}: no {fmt} export: {reason}"
              for (fmt, reason), trials in refused.items()]
     return written, budget_note + notes

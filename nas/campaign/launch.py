@@ -21,6 +21,7 @@ from nas.campaign.config import CampaignConfig
 from nas.campaign.directory import CampaignDir
 from nas.campaign.engine import Campaign
 from nas.campaign.export import export_top
+from nas.campaign.model_setup import campaign_model
 from nas.campaign.progress import ProgressLine, ScalarWriter
 from nas.campaign.records import versions
 from nas.campaign.ray_connection import connect, disconnect, local_head_gone
@@ -170,11 +171,12 @@ def _finish(campaign: Campaign, interrupted: bool, stop: StopSignals) -> int:
               f"({cause}); unfinished trials run again with: spinenet-nas resume {root}", file=sys.stderr)
         return stop.exit_status if stop.requested else EXIT_INTERRUPTED
     records = campaign.dir.read_trials()
+    model = campaign_model(campaign.config)
     written, notes = export_top(records, root / "export", campaign.config.search.space,
-                                k=campaign.config.output.export_top_k)
+                                k=campaign.config.output.export_top_k, model=model)
     if not written and campaign.best is not None:  # rungs, and no trial reached the full budget
         written, notes = export_top(records, root / "export", campaign.config.search.space,
-                                    k=campaign.config.output.export_top_k, any_budget=True)
+                                    k=campaign.config.output.export_top_k, any_budget=True, model=model)
         notes = ["no trial reached the full budget: exported the best at the largest budget reached", *notes]
     for note in notes:
         print(f"note: {note}", file=sys.stderr)

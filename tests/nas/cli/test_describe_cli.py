@@ -81,3 +81,39 @@ def test_train_reports_a_missing_coco_dataset(tmp_path, capsys):
     args = ["train", "--spec", "spinenet-49", "--preset", "paper", "--set", f"data.data_dir={tmp_path}"]
     assert main(args) == 2
     assert "coco" in capsys.readouterr().err.lower()
+
+
+def test_describe_an_export_reports_the_model_its_campaign_trained(tmp_path, capsys):
+    from nas.campaign.launch import load_config
+    from nas.campaign.directory import CampaignDir
+    from search_space.cost import count_cost
+    from search_space.serialization import load_spec_file
+    from tests.nas.campaign.campaign_helpers import drive, new_campaign, surrogate_config
+
+    campaign = new_campaign(tmp_path / "c", surrogate_config("search.num_trials=2", "search.space=spinenet-49"))
+    drive(campaign)
+    campaign.dir.close()
+    assert main(["export", str(tmp_path / "c"), "--format", "json"]) == 0
+    best = tmp_path / "c" / "export" / "best.json"
+    model = json.loads((best.parent / "model.json").read_text())
+    assert (model["preset"], model["dataset"], model["num_classes"]) == ("cpu", "synthetic", 8)
+    capsys.readouterr()
+    assert main(["describe", str(best)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"the model as its campaign trained it ({best.parent / 'model.json'}): cpu proxy, 8 classes")
+    proxy = load_config(CampaignDir(tmp_path / "c")).proxy.scaling
+    cost = count_cost(load_spec_file(best), proxy, 8)
+    assert f"{cost.total_params:,} ({cost.total_params / 1e6:.1f} M)" in out and "(8 classes)" in out
+    # Told otherwise, it describes the model it is told.
+    assert main(["describe", str(best), "--variant", "49", "--num-classes", "91"]) == 0
+    out = capsys.readouterr().out
+    assert "campaign trained" not in out and "(91 classes)" in out
+
+
+def test_a_damaged_model_setup_is_named_with_its_fix(tmp_path, capsys):
+    path = tmp_path / "best.json"
+    path.write_text(spec_to_json(SPINENET_49))
+    (tmp_path / "model.json").write_text('{"format": "something else"}')
+    assert main(["describe", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'model.json'} is not a model setup that `export` wrote" in err and "--variant" in err
