@@ -23,7 +23,7 @@ one core's rates: the elementwise pass is memory-bound and gains little from
 a second core.
 
 Result on the 2-core AMD EPYC of the dev machine (jax 0.10.2, jemalloc): see
-the README's speed section.
+docs/performance.md.
 """
 
 from __future__ import annotations

@@ -58,7 +58,7 @@ Rounds vary by about 6% on this shared machine (a float32 run just before:
 and 0.96. On a 2-core Intel Xeon with AVX-512 and AMX (matmul 135 GFLOP/s
 float32), TF's oneDNN is ahead: float32 0.90 and 0.94, bfloat16 0.62 and 0.80
 (``--rounds 3``, ``results/speed_xeon.json``). The 1.5x target is not met.
-The ratios were 0.46 and 0.73 at first; the README's speed section says what
+The ratios were 0.46 and 0.73 at first; docs/performance.md says what
 moved them, why 1.5x is out of reach on both CPUs, and what was tried without
 gain.
 """

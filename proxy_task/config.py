@@ -100,7 +100,7 @@ def _at_size(config: ProxyConfig, size: int, **data_changes) -> ProxyConfig:
 
 
 def paper_preset() -> ProxyConfig:
-    """The paper's proxy on COCO (needs COCO prepared for TFDS; see README)."""
+    """The paper's proxy on COCO (needs COCO prepared for TFDS; see docs/proxy-task.md)."""
     return _at_size(ProxyConfig(), 512, dataset="coco", batch_size=64, scale_jitter=(0.8, 1.2))
 
 

@@ -32,7 +32,7 @@ FORMATS = ("json", "python", "tf")
 TF_STEM_LEVELS = (2, 2)  # SpineNet._build_stem: _num_init_blocks = 2 at level 2
 DEFAULT_SCALING = "49"
 
-# How an exported 'tf' module builds its backbone in TF Model Garden; the README quotes it.
+# How an exported 'tf' module builds its backbone in TF Model Garden; docs/export.md quotes it.
 TF_RECIPE = """\
 import tensorflow as tf
 from official.vision.modeling.backbones import spinenet

@@ -5,7 +5,7 @@ start with ``campaign.`` configure the search campaign run in each member's
 space (``nas.campaign.config``: searcher, concurrency, resources, preset...);
 the others set ``CompareConfig``. ``--preset`` picks the budget and protocol
 of ``PRESETS`` (``smoke``: minutes; ``cpu``: hours on 2 cores; ``paper``: the
-paper's budget, see the README). Every key is checked before anything runs.
+paper's budget, see docs/family-comparison.md). Every key is checked before anything runs.
 """
 
 from __future__ import annotations

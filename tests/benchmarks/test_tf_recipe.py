@@ -1,4 +1,4 @@
-"""The TF Model Garden recipe of an exported spec: one text in the README and in every module, and it builds our network.
+"""The TF Model Garden recipe of an exported spec: one text in docs/export.md and in every module, and it builds our network.
 
 The build runs in TF Model Garden's own environment, ``.venv-tfmg``
 (``bash benchmarks/tf_model_garden/setup_env.sh``), and is skipped where it is missing.
@@ -36,8 +36,8 @@ print("COUNTS " + json.dumps(counts))
 """
 
 
-def test_the_readme_and_every_exported_module_give_the_same_recipe():
-    assert textwrap.indent(TF_RECIPE, "  ") in (REPO / "README.md").read_text()
+def test_the_docs_and_every_exported_module_give_the_same_recipe():
+    assert TF_RECIPE in (REPO / "docs" / "export.md").read_text()
     text = export_spec(SPINENET_49, "tf", get_scaling("96"))
     assert textwrap.indent(TF_RECIPE, "    ") in text
     assert "\nINPUT_SIZE = 1024\n" in text and "input_specs=tf.keras.layers.InputSpec" in text
