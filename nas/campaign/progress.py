@@ -12,7 +12,7 @@ from typing import Any, TextIO
 
 from nas.campaign.eta import campaign_eta, promotions_to_come
 from nas.campaign.records import rung_of
-from nas.campaign.trial_progress import TrialProgress, read_progress
+from nas.campaign.trial_progress import TrialProgress, read_progress, starting_line
 
 
 def duration(seconds: float) -> str:
@@ -72,7 +72,7 @@ class ProgressLine:
             if progress is not None:
                 lines.append(f"  {progress.describe()}")
             elif workdir.is_dir():  # started, compiling (a surrogate trial without a directory has no steps)
-                lines.append(f"  trial {trial_id}{f' (rung {rung})' if rung else ''}: starting, no step yet")
+                lines.append(f"  {starting_line(trial_id, rung)}")
         return lines
 
     def _slow(self, campaign) -> bool:

@@ -127,6 +127,11 @@ def driver_alive(launches: list[dict]) -> bool | None:
         return True  # no /proc here: trust the pid
 
 
+def starting_line(trial: int, rung: int = 0) -> str:
+    """The line of a trial that its worker has started but that has logged no step yet (it compiles)."""
+    return f"trial {trial}{f' (rung {rung})' if rung else ''}: starting, no step yet"
+
+
 def running_lines(trials_dir: Path, launches: list[dict]) -> list[str]:
     """``status`` lines: one per trial run in progress under ``trials_dir`` (step, loss, rate), if any."""
     lines = []
@@ -135,7 +140,7 @@ def running_lines(trials_dir: Path, launches: list[dict]) -> list[str]:
         if progress is not None and not progress.done:
             lines.append(f"  {progress.describe()}")
         elif progress is None and (workdir / "task.pkl").exists() and not (workdir / "outcome.json").exists():
-            lines.append(f"  trial {int(workdir.name)}: starting, no step yet")  # compiling
+            lines.append(f"  {starting_line(int(workdir.name), _rung_and_budget(workdir)[0])}")
     if not lines:
         return []
     alive = driver_alive(launches)

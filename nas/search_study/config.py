@@ -69,3 +69,7 @@ class SearchStudyConfig:
     def campaign_names(self) -> list[tuple[str, str, int]]:
         """``(directory name, searcher, seed)`` of every campaign, in the order they run."""
         return [(f"{searcher}-{seed}", searcher, seed) for seed in self.seeds for searcher in self.searchers]
+
+    def first_campaign_config(self):
+        """The config of the first campaign: what every campaign shares (the proxy, the resources) is read from it."""
+        return self.campaign_config(*self.campaign_names()[0][1:])

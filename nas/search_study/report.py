@@ -47,15 +47,16 @@ def write_report(root: str | Path, command: str = "") -> str:
     by_hash, by_name = _retrained(root)
     campaigns, rows, scores = [], [], {}
     for searcher in config.searchers:
-        runs = []
+        runs, mine = [], []  # each seed's winners' retrained rewards; the searcher's records, all seeds
         for index, seed in enumerate(config.seeds):
             name = f"{searcher}-{seed}"
             directory = CampaignDir(campaign_dir(root, name))
             records = directory.trials.read() if directory.exists else []
             campaigns.append((name, searcher, index, records))
+            mine += records
             runs.append([by_hash.get(w["spec_hash"], []) for w in winners.get(name, [])])
-        spent = sum(float(r.get("device_seconds") or 0) for c in campaigns if c[1] == searcher for r in c[3]) / 3600
-        samples = sum(len(first_rungs(c[3])) for c in campaigns if c[1] == searcher)
+        spent = sum(float(r.get("device_seconds") or 0) for r in mine) / 3600
+        samples = len(first_rungs(mine))
         scores[searcher] = (runs, score_estimate(runs))
         rows.append([searcher, len(config.seeds), samples, round(spent, 3), _fmt(scores[searcher][1])])
     references = [[name, len(by_name.get(name, [])), *_mean_sd(by_name.get(name, []))] for name in config.references]

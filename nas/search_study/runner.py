@@ -121,7 +121,7 @@ def retrain_config(config: SearchStudyConfig, root: Path, winners: dict[str, lis
     # Relative to where the command runs, as the user named the directory: the names stay readable.
     files = dict.fromkeys(os.path.relpath(root / w["file"]) for found in winners.values() for w in found)
     named = (*config.references, *files)
-    campaign = config.campaign_config(*config.campaign_names()[0][1:])
+    campaign = config.first_campaign_config()
     return StudyConfig(preset=campaign.preset, space=campaign.search.space, architectures=0, named=named,
                        target=config.retrain, proxies={}, reads=(0.5,), rerun_architectures=len(named),
                        reruns=config.retrain_seeds, resources=campaign.resources, trial=campaign.trial)
@@ -147,7 +147,7 @@ def run_search_study(config: SearchStudyConfig | None, root: str | Path, address
     root = Path(root).absolute()
     config = load_or_create(root, config, command)
     # One Ray for every campaign and the retraining (each would otherwise start and stop its own).
-    started = connect(address, config.campaign_config(*config.campaign_names()[0][1:]))
+    started = connect(address, config.first_campaign_config())
     try:
         status = run_campaigns(config, root, address, command)
         if status != EXIT_OK:
