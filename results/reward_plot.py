@@ -47,7 +47,7 @@ def reward_figure(records: list[dict[str, Any]]) -> Figure:
     promoted = any(rung_of(r) for r in records)
     ax.set_xlabel("trial or promotion (order of completion)" if promoted else "trial (order of completion)")
     ax.set_ylabel("reward (held-out AP)")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))  # whole ticks also for one trial
     ax.grid(alpha=0.3)
     if records:
         _draw(ax, records)

@@ -53,7 +53,7 @@ def campaign_state(directory: CampaignDir, top_k: int = 3, now: float | None = N
         "records": len(records),
         "trials": rows,
         "summary": summary,
-        "eta_seconds": _eta(directory, config, records, rows, now) if alive is not False else None,
+        "eta_seconds": _eta(directory, config, records, rows, launches, now) if alive is not False else None,
         "read_at": now,
     }
 
@@ -98,7 +98,7 @@ def _state(directory: CampaignDir, trial: int, record: dict[str, Any] | None, ru
 
 
 def _eta(directory: CampaignDir, config, records: list[dict[str, Any]], rows: list[dict[str, Any]],
-         now: float) -> float | None:
+         launches: list[dict[str, Any]], now: float) -> float | None:
     """``nas.campaign.eta`` from the directory: as the driver's console estimates it, by its own files."""
     search = config.search
     active = [row for row in rows if row["state"] in ("running", "starting", "promoting")]
@@ -110,8 +110,11 @@ def _eta(directory: CampaignDir, config, records: list[dict[str, Any]], rows: li
         if row["steps_per_second"] and row["stop_step"] is not None:
             left = max(0, row["stop_step"] - (row["step"] or 0)) / row["steps_per_second"]
         running.append((age, left))
-    walls = [float(r["finished_at"]) - float(r["started_at"]) for r in first_rungs(records)
-             if not r.get("cached") and r.get("started_at") is not None and r.get("finished_at") is not None]
+    # As the console: the samples finished since the driver started (an earlier launch's may have compiled
+    # what this one loads from the compilation cache, or run on another machine).
+    since = float(launches[-1].get("time", 0.0)) if launches else 0.0
+    walls = [float(r["wall_seconds"]) for r in first_rungs(records)
+             if not r.get("cached") and r.get("wall_seconds") and float(r.get("started_at") or 0.0) >= since]
     promoting = sum(row["state"] == "promoting" for row in active)
     shares = []
     if search.fidelity:

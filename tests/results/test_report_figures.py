@@ -98,3 +98,7 @@ def test_the_reward_legend_never_covers_the_axes_and_trial_ticks_are_whole(tmp_p
     ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
     assert ticks and all(float(t).is_integer() for t in ticks)
     assert "held-out AP" in ax.get_ylabel()
+    # One finished trial: still whole ticks (matplotlib falls back to fractions when fewer than 2 fit).
+    [one] = reward_figure(records[:1]).axes
+    one.figure.draw_without_rendering()
+    assert [t for t in one.get_xticks() if one.get_xlim()[0] <= t <= one.get_xlim()[1]] == [1.0]
