@@ -204,6 +204,12 @@ class TrialConfig:
         recently used evicted), so a trial that compiles what an earlier one
         did (a rerun under another seed, a continued rung) loads it instead;
         a ``JAX_COMPILATION_CACHE_DIR`` in the environment wins.
+      nice: the scheduling priority of a proxy trial's training process, 0 (as other programs) to 19
+        (only idle time). 15, Ray's own for its workers: on a shared machine a campaign yields to
+        interactive work and to its own driver and Ray's services (nice 0), which must stay
+        responsive; on a machine of its own it costs nothing. Going below the Ray worker's 15 needs
+        the privilege to raise priority (root, or CAP_SYS_NICE); without it the trial stays at 15
+        and its trial.log says so.
     """
 
     dispatch: str = "tune"
@@ -214,8 +220,12 @@ class TrialConfig:
     inject_faults: dict = dataclasses.field(default_factory=dict)
     compilation_cache: bool = True
     compilation_cache_gb: float = 4.0
+    nice: int = 15
 
     def __post_init__(self):
+        if not 0 <= self.nice <= 19:
+            raise ConfigError(f"trial.nice={self.nice}: use 0 (as other programs) to 19 (idle time only); "
+                              "Ray's workers use 15")
         if self.compilation_cache_gb <= 0:
             raise ConfigError(f"trial.compilation_cache_gb={self.compilation_cache_gb}: use a size > 0 "
                               f"(or trial.compilation_cache=false)")

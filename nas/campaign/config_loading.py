@@ -21,7 +21,7 @@ from proxy_task.config import PRESETS, get_preset
 # the searcher has learned or how trials are scored.
 RESUMABLE_KEYS = (
     "search.num_trials", "search.device_hours", "search.max_failures", "search.concurrency",
-    "resources.", "trial.time_limit_s", "trial.infra_retries", "output.",
+    "resources.", "trial.time_limit_s", "trial.infra_retries", "trial.nice", "output.",
 )
 
 

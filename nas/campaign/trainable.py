@@ -42,6 +42,7 @@ class TrialSettings:
     device_share: float
     env: tuple[tuple[str, str], ...]
     budgets: tuple[float, ...] = ()  # search.fidelity's rungs; () without rungs
+    nice: int = 15
 
     @classmethod
     def from_config(cls, config: "CampaignConfig", trials_dir: str) -> "TrialSettings":
@@ -52,7 +53,7 @@ class TrialSettings:
             faults=tuple((int(k), v) for k, v in config.trial.inject_faults.items()),
             surrogate_seconds=config.trial.surrogate_seconds, device_share=device_share(config),
             env=tuple(sorted(jax_environment(config, Path(trials_dir).parent / CACHE_DIR).items())),
-            budgets=tuple(float(b) for b in config.search.fidelity),
+            budgets=tuple(float(b) for b in config.search.fidelity), nice=config.trial.nice,
         )
 
     def task(self, trial: int, spec: dict, rung: int = 0) -> TrialTask:
@@ -62,7 +63,8 @@ class TrialSettings:
         return TrialTask(
             trial=trial, spec=spec, workdir=f"{self.trials_dir}/{trial:05d}", kind=self.kind, proxy=self.proxy, seed=self.seed,
             time_limit_s=self.time_limit_s, fault=dict(self.faults).get(trial),
-            surrogate_seconds=self.surrogate_seconds, device_share=self.device_share, env=self.env, **rungs,
+            surrogate_seconds=self.surrogate_seconds, device_share=self.device_share, env=self.env, nice=self.nice,
+            **rungs,
         )
 
 

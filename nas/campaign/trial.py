@@ -53,6 +53,7 @@ class TrialTask:
     rung: int = 0
     budget: float = 1.0
     keep_checkpoint: bool = False
+    nice: int = 15  # the training process's scheduling priority (trial.nice)
 
 
 class TrialTimeout(Exception):

@@ -54,7 +54,7 @@ def pending_tasks(root: Path, compare: CompareConfig, campaign: CampaignConfig,
             tasks.append((member, TrialTask(
                 trial=seed, spec=spec_to_dict(spec), workdir=str(path.parent), kind="proxy",
                 proxy=compare.final_protocol(seed), seed=seed, time_limit_s=campaign.trial.time_limit_s,
-                device_share=device_share(campaign),
+                device_share=device_share(campaign), nice=campaign.trial.nice,
                 env=tuple(sorted(jax_environment(campaign, root / CACHE_DIR).items())),
             )))
     return tasks

@@ -30,7 +30,7 @@ PRESETS = {
               "proxies={\"init-only\": [\"data.seed=100\"], \"data-only\": [\"train.seed=100\"]}"],
 }
 # What a resumed study may change: the machines, not what its trials measure.
-RESUMABLE = ("resources.", "trial.time_limit_s", "trial.infra_retries")
+RESUMABLE = ("resources.", "trial.time_limit_s", "trial.infra_retries", "trial.nice")
 
 
 def add_parser(commands) -> None:

@@ -18,11 +18,11 @@ def _task(tmp_path, *assignments, spec=None):
 def test_an_exception_in_the_child_is_recorded_with_its_traceback(tmp_path):
     spec = spec_to_dict(SPINENET_49)
     spec["blocks"][0]["parents"] = [0, 9]  # not an earlier block: SpecError in the child
-    outcome = run_trial(_task(tmp_path, spec=spec))
+    outcome = run_trial(_task(tmp_path, "trial.nice=17", spec=spec))
     assert outcome.status is Status.FAILED and outcome.cause is Cause.ERROR
     assert outcome.error.startswith("SpecError:") and "parent 9" in outcome.error
     assert "Traceback" in outcome.traceback and "train_and_evaluate" in outcome.traceback
-    assert (tmp_path / "trials" / "00003" / "trial.log").exists()
+    assert " at nice 17\n" in (tmp_path / "trials" / "00003" / "trial.log").read_text()  # trial.nice, applied
 
 
 def test_a_trial_run_again_keeps_each_attempts_progress_apart(tmp_path):
