@@ -39,5 +39,5 @@ def test_a_real_smoke_campaign_end_to_end(tmp_path, capsys):
     assert "1 finished of 1" in out and "failure budget: 0 genuine failures" in out
     assert (root / "plots" / "rewards.png").exists() and (root / "plots" / "top_architectures.png").exists()
     assert main(["export", str(root), "--format", "tf", "--out", str(tmp_path / "tf")]) == 0
-    [path] = capsys.readouterr().out.split()
-    assert "BLOCK_SPECS = [" in open(path).read()
+    path, model = capsys.readouterr().out.split()  # the module, and the model the campaign trained beside it
+    assert "BLOCK_SPECS = [" in open(path).read() and json.loads(open(model).read())["preset"] == "smoke"
