@@ -22,6 +22,7 @@ def test_a_non_editable_install_runs_a_surrogate_campaign(tmp_path):
         [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--target",
          str(site), str(source)], capture_output=True, text=True, timeout=300)
     assert install.returncode == 0, install.stderr
+    assert (site / "nas" / "view" / "page.html").is_file()  # package data: the live view's page
     # The installed copy comes first on the path, the run starts outside the checkout, and the
     # checkout's benchmarks/ are not on the path: what the campaign needs must be in the package.
     env = {**os.environ, "PYTHONPATH": str(site)}
