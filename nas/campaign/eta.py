@@ -40,6 +40,22 @@ def promotions_to_come(num_trials: int, fidelity: Sequence[float], eta: int, pro
     return shares[promoted:]
 
 
+def work_left(search, *, samples_done: int, promotions_done: int, running: int, promoting: int
+              ) -> tuple[int, list[float]]:
+    """What a campaign still has to dispatch: ``(samples not yet started, the promotions' duration shares)``.
+
+    ``search``: the campaign's search config (``num_trials``, ``fidelity``,
+    ``eta``); ``running`` counts every running trial, ``promoting`` those of
+    them that are promotions. A promotion's share is relative to the first
+    rung's training, whose wall time is the unit the ETA measures.
+    """
+    shares = []
+    if search.fidelity:
+        shares = [s / search.fidelity[0] for s in promotions_to_come(
+            search.num_trials, search.fidelity, search.eta, promotions_done + promoting)]
+    return max(0, search.num_trials - samples_done - (running - promoting)), shares
+
+
 def estimate_seconds(running_left: Sequence[float], queued: Sequence[float], concurrency: int) -> float:
     """Seconds until the last slot frees: running trials' remaining seconds, then ``queued`` durations in order."""
     slots = sorted(running_left)[-concurrency:] if concurrency else []

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-from nas.campaign.eta import campaign_eta, promotions_to_come
+from nas.campaign.eta import campaign_eta, work_left
 from nas.campaign.records import rung_of
 from nas.campaign.trial_progress import TrialProgress, read_progress, starting_line
 
@@ -103,11 +103,9 @@ class ProgressLine:
             except OSError:  # a surrogate trial, or not started yet
                 age = 0.0
             running.append((age, None if progress is None else progress.remaining_seconds))
-        shares = []
-        if search.fidelity:  # promotions cost their budget share relative to the first rung's
-            shares = [s / search.fidelity[0] for s in promotions_to_come(
-                search.num_trials, search.fidelity, search.eta, campaign.num_promotions + promoting)]
-        samples_left = max(0, search.num_trials - campaign.num_records - (len(running) - promoting))
+        samples_left, shares = work_left(search, samples_done=campaign.num_records,
+                                         promotions_done=campaign.num_promotions, running=len(running),
+                                         promoting=promoting)
         return campaign_eta(running=running, finished_walls=self.walls, samples_left=samples_left,
                             promotion_shares=shares, concurrency=search.concurrency)
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from nas.campaign.directory import CampaignDir
-from nas.campaign.eta import campaign_eta, promotions_to_come
+from nas.campaign.eta import campaign_eta, work_left
 from nas.campaign.trial_progress import TrialProgress, driver_alive, read_progress
 from results.campaign_summary import has_reward, summarize
 from storage.trial_record import budget_of, first_rungs, is_ok, latest_per_trial, rung_of
@@ -116,11 +116,8 @@ def _eta(directory: CampaignDir, config, records: list[dict[str, Any]], rows: li
     walls = [float(r["wall_seconds"]) for r in first_rungs(records)
              if not r.get("cached") and r.get("wall_seconds") and float(r.get("started_at") or 0.0) >= since]
     promoting = sum(row["state"] == "promoting" for row in active)
-    shares = []
-    if search.fidelity:
-        promoted = len(records) - len(first_rungs(records))
-        shares = [s / search.fidelity[0] for s in promotions_to_come(
-            search.num_trials, search.fidelity, search.eta, promoted + promoting)]
-    samples_left = max(0, search.num_trials - len(first_rungs(records)) - (len(active) - promoting))
+    samples = len(first_rungs(records))
+    samples_left, shares = work_left(search, samples_done=samples, promotions_done=len(records) - samples,
+                                     running=len(active), promoting=promoting)
     return campaign_eta(running=running, finished_walls=walls, samples_left=samples_left,
                         promotion_shares=shares, concurrency=search.concurrency)

@@ -1,9 +1,11 @@
 """The campaign ETA (``nas.campaign.eta``) against a scripted campaign whose true end is known."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
-from nas.campaign.eta import campaign_eta, estimate_seconds, promotions_to_come, trial_duration
+from nas.campaign.eta import campaign_eta, estimate_seconds, promotions_to_come, trial_duration, work_left
 
 LOG_EVERY = 20  # steps between progress lines, as the cpu preset logs
 
@@ -70,3 +72,14 @@ def test_promotions_to_come_follow_the_rungs():
     shares = promotions_to_come(9, [1 / 9, 1 / 3, 1], 3, promoted=0)
     assert shares == pytest.approx([2 / 9] * 3 + [2 / 3])
     assert promotions_to_come(9, [1 / 9, 1 / 3, 1], 3, promoted=3) == pytest.approx([2 / 3])
+
+
+def test_work_left_counts_unstarted_samples_and_the_promotions_still_to_run():
+    search = SimpleNamespace(num_trials=9, fidelity=(1 / 9, 1 / 3, 1), eta=3)
+    # 5 samples and 1 promotion done; 3 running, one of them a promotion: 2 samples wait.
+    samples_left, shares = work_left(search, samples_done=5, promotions_done=1, running=3, promoting=1)
+    assert samples_left == 2
+    # Relative to the first rung: of 3 promotions to 1/3, 1 done and 1 running leave 1; then 1 to the end.
+    assert shares == pytest.approx([2.0, 6.0])
+    plain = SimpleNamespace(num_trials=4, fidelity=(), eta=3)
+    assert work_left(plain, samples_done=3, promotions_done=0, running=2, promoting=0) == (0, [])
