@@ -18,6 +18,14 @@ trained under several seeds there:
   images are the same for every seed, so this is noise *beside* the seed sd,
   shared by all architectures of a study (it blurs what the reward says about
   an architecture, not the order of two rewards on the same images).
+* ``spread_sd``: the standard deviation of the seed-0 rewards over every
+  architecture the fidelity scored: how far apart architectures are, seed
+  noise included. From it and ``seed_sd``, ``repeat_tau``: the Kendall tau
+  two trainings of every architecture under different seeds would have with
+  each other, were rewards normal with that share of architecture variance
+  (``r = 1 - seed_sd**2 / spread_sd**2``, tau ``= 2/pi * asin(r)``). It is
+  a ceiling on the tau that noise alone leaves a proxy against a target of
+  the same noise, and an estimate: the seed sd comes from few architectures.
 """
 
 from __future__ import annotations
@@ -81,6 +89,7 @@ def noise_rows(records: Sequence[Record], fidelities: Sequence[str]) -> list[dic
         final_groups = [finals[a] for a in rerun if a in finals]
         groups = [rewards[a] for a in rerun]
         seed_sd = pooled_sd(groups)
+        spread_sd = _spread_sd(records, fidelity)
         rows.append({
             "fidelity": fidelity, "architectures": len(rerun),
             "seeds": min(len(rewards[a]) for a in rerun),
@@ -90,8 +99,22 @@ def noise_rows(records: Sequence[Record], fidelities: Sequence[str]) -> list[dic
             "mean_final": statistics.fmean(v for g in final_groups for v in g) if final_groups else None,
             "final_sd": pooled_sd(final_groups),
             "sampling_sd": statistics.fmean(sampled) if sampled else None,
+            "spread_sd": spread_sd, "repeat_tau": repeat_tau(seed_sd, spread_sd),
         })
     return rows
+
+
+def _spread_sd(records: Sequence[Record], fidelity: str) -> float | None:
+    seed_zero = [float(r["reward"]) for r in records if r["fidelity"] == fidelity and r["seed"] == 0 and is_ok(r)]
+    return statistics.stdev(seed_zero) if len(seed_zero) > 1 else None
+
+
+def repeat_tau(seed_sd: float | None, spread_sd: float | None) -> float | None:
+    """Kendall tau between two seeds' rankings when the seed sd is ``seed_sd`` of a total spread ``spread_sd``."""
+    if seed_sd is None or not spread_sd:
+        return None
+    reliability = max(0.0, 1.0 - (seed_sd / spread_sd) ** 2)
+    return 2 / math.pi * math.asin(reliability)
 
 
 def render_noise(rows: Sequence[dict[str, Any]], markdown: bool = False) -> str:
@@ -102,8 +125,9 @@ def render_noise(rows: Sequence[dict[str, Any]], markdown: bool = False) -> str:
         return "-" if bounds is None else f"[{bounds[0]:.4f}, {bounds[1]:.4f}]"
 
     headers = ["fidelity", "archs", "seeds", "mean reward", "seed sd", "seed sd 95% CI", "mean AP final",
-               "final sd", "held-out sampling sd"]
+               "final sd", "held-out sampling sd", "spread over archs", "tau of a rerun"]
     cells = [[r["fidelity"], r["architectures"], r["seeds"], number(r["mean_reward"]), number(r["seed_sd"]),
               interval(r["seed_sd_interval"]), number(r["mean_final"]), number(r["final_sd"]),
-              number(r["sampling_sd"])] for r in rows]
+              number(r["sampling_sd"]), number(r["spread_sd"]),
+              "-" if r["repeat_tau"] is None else f"{r['repeat_tau']:.2f}"] for r in rows]
     return render_table(headers, cells, markdown=markdown)

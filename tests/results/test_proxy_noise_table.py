@@ -1,10 +1,11 @@
 """The noise table from hand-built records: pooled seed sd, the final weights' sd, the sampling sd."""
 
 import math
+import statistics
 
 import pytest
 
-from results.proxy_noise_table import noise_rows, pooled_sd, render_noise, sd_interval
+from results.proxy_noise_table import noise_rows, pooled_sd, render_noise, repeat_tau, sd_interval
 
 
 def _record(architecture, fidelity, reward, seed, final=None, sampling=None, status="ok"):
@@ -51,3 +52,15 @@ def test_rows_per_fidelity_with_reruns_only():
     text = render_noise(rows, markdown=True)
     assert "| target" in text and "0.0300" in text
     assert target["seed_sd_interval"][0] < 0.01 < target["seed_sd_interval"][1]
+    # seed-0 rewards at the target: a 0.10, b 0.40
+    assert target["spread_sd"] == pytest.approx(statistics.stdev([0.10, 0.40]))
+    assert target["repeat_tau"] == pytest.approx(repeat_tau(0.01, statistics.stdev([0.10, 0.40])))
+    assert init["spread_sd"] is None and init["repeat_tau"] is None  # one architecture: no spread
+
+
+def test_the_tau_of_a_rerun_falls_as_seed_noise_takes_the_spread():
+    assert repeat_tau(0.0, 0.1) == pytest.approx(1.0)
+    # half the variance is seed noise: r = 0.5, tau = 2/pi * asin(0.5) = 1/3
+    assert repeat_tau(math.sqrt(0.5) * 0.1, 0.1) == pytest.approx(1 / 3)
+    assert repeat_tau(0.2, 0.1) == 0.0  # noise beyond the spread (few seeds) reads as no ranking at all
+    assert repeat_tau(None, 0.1) is None and repeat_tau(0.01, None) is None
