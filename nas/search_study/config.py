@@ -28,6 +28,8 @@ class SearchStudyConfig:
       retrain: overrides of the campaign preset's proxy config for the retraining (``[]``: the preset).
       retrain_seeds: seeds each retrained architecture is trained under.
       references: architectures retrained beside the winners (built-in names or spec files).
+      reuse: proxy-study directories whose trainings the retraining takes where one is the same
+        training (``nas.study.reuse``: e.g. the references under the same seeds, on the same processor).
     """
 
     campaign: tuple[str, ...] = ("trial.kind=surrogate",)
@@ -39,9 +41,10 @@ class SearchStudyConfig:
     retrain: tuple[str, ...] = ()
     retrain_seeds: int = 3
     references: tuple[str, ...] = ("spinenet-49", "r50-fpn")
+    reuse: tuple[str, ...] = ()
 
     def __post_init__(self):
-        for name in ("campaign", "searchers", "seeds", "retrain", "references"):
+        for name in ("campaign", "searchers", "seeds", "retrain", "references", "reuse"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
         unknown = sorted(set(self.searchers) - set(SEARCHERS))
         if not self.searchers or unknown or len(set(self.searchers)) < len(self.searchers):

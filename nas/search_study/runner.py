@@ -124,7 +124,8 @@ def retrain_config(config: SearchStudyConfig, root: Path, winners: dict[str, lis
     campaign = config.first_campaign_config()
     return StudyConfig(preset=campaign.preset, space=campaign.search.space, architectures=0, named=named,
                        target=config.retrain, proxies={}, reads=(0.5,), rerun_architectures=len(named),
-                       reruns=config.retrain_seeds, resources=campaign.resources, trial=campaign.trial)
+                       reruns=config.retrain_seeds, reuse=config.reuse, resources=campaign.resources,
+                       trial=campaign.trial)
 
 
 def run_retraining(config: SearchStudyConfig, root: Path, address: str | None, command: str) -> int:

@@ -42,6 +42,9 @@ class StudyConfig:
         ``target@<fraction>``, that costs no training of its own.
       min_tau: the verdict's bar for Kendall's tau against the target.
       max_cv: the verdict's bar for the coefficient of variation over seeds.
+      reuse: directories of other studies (relative to where the command runs)
+        whose trainings this study takes instead of training them again, where
+        one is the same training (``nas.study.reuse``).
     """
 
     preset: str = "smoke"
@@ -58,6 +61,7 @@ class StudyConfig:
     reads: tuple[float, ...] = ()
     min_tau: float = 0.65
     max_cv: float = 0.4
+    reuse: tuple[str, ...] = ()
     resources: ResourcesConfig = dataclasses.field(default_factory=ResourcesConfig)
     trial: TrialConfig = dataclasses.field(default_factory=TrialConfig)
 
@@ -86,6 +90,10 @@ class StudyConfig:
             raise ConfigError(f"proxies: name at least one candidate (or read the trainings part-way with "
                               f"reads), none of them {TARGET!r} or with an '@', "
                               f"e.g. proxies={{\"epochs-1\": [\"train.epochs=1\"]}}")
+        if isinstance(self.reuse, str) or not all(isinstance(path, str) for path in self.reuse):
+            raise ConfigError(f"reuse={self.reuse!r}: give a list of study directories, e.g. "
+                              f"reuse=[\"results/studies/proxy-study-cpu\"]")
+        object.__setattr__(self, "reuse", tuple(self.reuse))
         if not -1 <= self.min_tau <= 1 or self.max_cv <= 0:
             raise ConfigError(f"min_tau={self.min_tau} must be in [-1, 1] and max_cv={self.max_cv} > 0")
         for name in self.fidelities:

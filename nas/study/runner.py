@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from pathlib import Path
 
 from nas.campaign.config import CampaignConfig
 from nas.campaign.ray_connection import connect, disconnect, local_head_gone
@@ -22,6 +23,7 @@ from nas.campaign.trainable import TrialSettings
 from nas.campaign.trial import TrialTask
 from nas.study.directory import study_record
 from nas.study.plan import PlannedTrial
+from nas.study.reuse import reusable_records
 from nas.study.study import Study
 from proxy_task.runtime.host_cpu import host_cpu
 from search_space.serialization import spec_to_dict
@@ -50,13 +52,22 @@ def run_study(study: Study, address: str | None = None, command: str = "") -> in
 
     directory = study.dir
     directory.lock()
+    host = host_cpu()
     directory.launches.append({"launch": len(directory.launches.read()), "command": command, "time": time.time(),
-                               "address": address, "pid": os.getpid(), "host": host_cpu()})
+                               "address": address, "pid": os.getpid(), "host": host})
     pending = study.pending
+    taken = reusable_records(study, host, [Path(path) for path in study.config.reuse])
+    for record in taken:
+        directory.trials.append(record)
+    if taken:
+        print(f"study {directory.root}: {len(taken)} trials reuse the same trainings of "
+              f"{', '.join(sorted({r['reused_from']['study'] for r in taken}))}", flush=True)
+        pending = [t for t in pending if t.trial not in {r["trial"] for r in taken}]
     print(f"study {directory.root}: {len(study.architectures)} architectures x {len(study.config.fidelities)} "
           f"fidelities, {len(study.trials)} trials; {len(study.trials) - len(pending)} done, "
           f"{len(pending)} to run", flush=True)
     if not pending:
+        directory.close()
         return EXIT_OK
     base = campaign_config(study, pending[0].fidelity, pending[0].seed)
     started = connect(address, base)
