@@ -7,6 +7,7 @@ import dataclasses
 import io
 from pathlib import Path
 
+from nas.study.reuse import spent_here
 from nas.study.study import Study, load_study
 from results.proxy_noise_table import noise_rows, render_noise
 from results.proxy_study_plot import plot_tau_vs_cost
@@ -74,6 +75,7 @@ def write_report(root: Path, command: str = "") -> str:
         f"1..{config.reruns - 1} (train and data seed), for the CV",
         "- tau and rho: seed-0 rewards of the architectures both sides scored, 95% bootstrap percentile "
         "intervals over architectures (2,000 resamples); CV: mean (and max) over the rerun architectures",
+        f"- cost: {cost_line(study)}",
         "", render_study(rows, markdown=True), "", tables.verdict, "", "![tau against cost](tau_vs_cost.png)", "",
         *_noise_section(tables.noise),
     ]
@@ -81,6 +83,17 @@ def write_report(root: Path, command: str = "") -> str:
     write_atomic(root / "report.md", "\n".join(lines).encode())
     write_atomic(root / "study.csv", _csv(rows).encode())
     return status_text(study, tables)
+
+
+def cost_line(study: Study) -> str:
+    """The study's trainings, the device-hours they spent, and the processors of its launches."""
+    own = [r for r in study.records if not r.get("reused_from")]
+    reused = len(study.records) - len(own)
+    hosts = sorted({launch.get("host") or "not noted" for launch in study.dir.launches.read()})
+    return (f"{len(own)} trainings, {spent_here(study.records) / 3600:.2f} device-hours (device-seconds of "
+            f"the trials, one per trial's CPU or GPU share)" + (f"; {reused} trials reused another study's "
+                                                                f"trainings" if reused else "")
+            + f"; launches on: {', '.join(hosts) or 'none yet'}")
 
 
 def _noise_section(rows: list[dict]) -> list[str]:

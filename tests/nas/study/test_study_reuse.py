@@ -9,6 +9,7 @@ from nas.search_study.config import SearchStudyConfig
 from nas.search_study.runner import retrain_config
 from nas.study.config import TARGET, StudyConfig
 from nas.study.directory import study_record
+from nas.study.report import cost_line
 from nas.study.reuse import reusable_records, spent_here
 from nas.study.runner import run_study
 from nas.study.study import create_study, load_study
@@ -81,6 +82,9 @@ def test_a_study_whose_every_training_is_reused_records_them_and_trains_nothing(
     assert len(records) == 4 and all(r["reused_from"]["study"] == str(source.dir.root) for r in records)
     assert "4 trials reuse the same trainings" in capsys.readouterr().out
     assert run_study(load_study(study.dir.root)) == 0 and len(load_study(study.dir.root).records) == 4
+    line = cost_line(load_study(study.dir.root))
+    assert line.startswith("0 trainings, 0.00 device-hours") and "4 trials reused" in line and host_cpu() in line
+    assert cost_line(source).startswith("8 trainings, 0.01 device-hours") and "reused" not in cost_line(source)
 
 
 def test_the_search_studys_retraining_takes_its_reuse_setting(tmp_path):
