@@ -18,14 +18,17 @@ trained under several seeds there:
   images are the same for every seed, so this is noise *beside* the seed sd,
   shared by all architectures of a study (it blurs what the reward says about
   an architecture, not the order of two rewards on the same images).
-* ``spread_sd``: the standard deviation of the seed-0 rewards over every
-  architecture the fidelity scored: how far apart architectures are, seed
-  noise included. From it and ``seed_sd``, ``repeat_tau``: the Kendall tau
-  two trainings of every architecture under different seeds would have with
-  each other, were rewards normal with that share of architecture variance
-  (``r = 1 - seed_sd**2 / spread_sd**2``, tau ``= 2/pi * asin(r)``). It is
-  a ceiling on the tau that noise alone leaves a proxy against a target of
-  the same noise, and an estimate: the seed sd comes from few architectures.
+* ``log_seed_sd`` and ``log_spread_sd``: on the log of the reward (AP's seed
+  noise grows with AP, about in proportion: on the log scale it is about the
+  same for every architecture, and the log's sd is about the CV), the pooled
+  sd over seeds, and the sd of the seed-0 rewards over every architecture the
+  fidelity scored (how far apart architectures are, seed noise included).
+  From them ``repeat_tau``: the Kendall tau two trainings of every
+  architecture under different seeds would have with each other, were log
+  rewards normal with that share of noise (``r = 1 - seed**2 / spread**2``,
+  tau ``= 2/pi * asin(r)``). A ceiling on the tau that noise leaves a proxy
+  against a target as noisy, and an estimate: the seed sd comes from few
+  architectures. Rewards of 0 have no log and are left out of both.
 """
 
 from __future__ import annotations
@@ -89,7 +92,8 @@ def noise_rows(records: Sequence[Record], fidelities: Sequence[str]) -> list[dic
         final_groups = [finals[a] for a in rerun if a in finals]
         groups = [rewards[a] for a in rerun]
         seed_sd = pooled_sd(groups)
-        spread_sd = _spread_sd(records, fidelity)
+        log_seed_sd = pooled_sd([[math.log(v) for v in g if v > 0] for g in groups])
+        log_spread_sd = _log_spread_sd(records, fidelity)
         rows.append({
             "fidelity": fidelity, "architectures": len(rerun),
             "seeds": min(len(rewards[a]) for a in rerun),
@@ -99,14 +103,16 @@ def noise_rows(records: Sequence[Record], fidelities: Sequence[str]) -> list[dic
             "mean_final": statistics.fmean(v for g in final_groups for v in g) if final_groups else None,
             "final_sd": pooled_sd(final_groups),
             "sampling_sd": statistics.fmean(sampled) if sampled else None,
-            "spread_sd": spread_sd, "repeat_tau": repeat_tau(seed_sd, spread_sd),
+            "log_seed_sd": log_seed_sd, "log_spread_sd": log_spread_sd,
+            "repeat_tau": repeat_tau(log_seed_sd, log_spread_sd),
         })
     return rows
 
 
-def _spread_sd(records: Sequence[Record], fidelity: str) -> float | None:
-    seed_zero = [float(r["reward"]) for r in records if r["fidelity"] == fidelity and r["seed"] == 0 and is_ok(r)]
-    return statistics.stdev(seed_zero) if len(seed_zero) > 1 else None
+def _log_spread_sd(records: Sequence[Record], fidelity: str) -> float | None:
+    logs = [math.log(r["reward"]) for r in records
+            if r["fidelity"] == fidelity and r["seed"] == 0 and is_ok(r) and r["reward"] > 0]
+    return statistics.stdev(logs) if len(logs) > 1 else None
 
 
 def repeat_tau(seed_sd: float | None, spread_sd: float | None) -> float | None:
@@ -125,9 +131,9 @@ def render_noise(rows: Sequence[dict[str, Any]], markdown: bool = False) -> str:
         return "-" if bounds is None else f"[{bounds[0]:.4f}, {bounds[1]:.4f}]"
 
     headers = ["fidelity", "archs", "seeds", "mean reward", "seed sd", "seed sd 95% CI", "mean AP final",
-               "final sd", "held-out sampling sd", "spread over archs", "tau of a rerun"]
+               "final sd", "held-out sampling sd", "ln seed sd", "ln spread", "tau of a rerun"]
     cells = [[r["fidelity"], r["architectures"], r["seeds"], number(r["mean_reward"]), number(r["seed_sd"]),
               interval(r["seed_sd_interval"]), number(r["mean_final"]), number(r["final_sd"]),
-              number(r["sampling_sd"]), number(r["spread_sd"]),
+              number(r["sampling_sd"]), number(r["log_seed_sd"]), number(r["log_spread_sd"]),
               "-" if r["repeat_tau"] is None else f"{r['repeat_tau']:.2f}"] for r in rows]
     return render_table(headers, cells, markdown=markdown)

@@ -105,10 +105,11 @@ def _noise_section(rows: list[dict]) -> list[str]:
         "over seeds (pooled over architectures, with its chi-square 95% interval); the same for the final "
         "weights' AP where the reward is the AP of their moving average (`train.ema_decay`); and the mean "
         "estimated sd of AP over other held-out samples of the same size (from 4 folds of the held-out images). What the seeds vary is the "
-        "fidelity's overrides' doing (a pinned `data.seed` leaves only the initialisation). Beside them, the "
-        "sd of the seed-0 rewards over all the fidelity's architectures (how far apart they are), and the Kendall "
-        "tau a second seed's ranking would have with the first's were rewards normal with that noise share "
-        "(`2/pi * asin(1 - seed sd^2 / spread^2)`): the ceiling noise sets on any tau at this fidelity.", "",
+        "fidelity's overrides' doing (a pinned `data.seed` leaves only the initialisation). Beside them, on "
+        "the log of the reward (where AP's seed noise is about the same for every architecture): the pooled sd "
+        "over seeds, the sd of the seed-0 rewards over all the fidelity's architectures (how far apart they are), "
+        "and the Kendall tau a second seed's ranking would have with the first's were log rewards normal with "
+        "that noise share (`2/pi * asin(1 - seed sd^2 / spread^2)`): the ceiling noise sets on any tau here.", "",
         render_noise(rows, markdown=True), "",
     ]
 

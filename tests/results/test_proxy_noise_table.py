@@ -52,10 +52,12 @@ def test_rows_per_fidelity_with_reruns_only():
     text = render_noise(rows, markdown=True)
     assert "| target" in text and "0.0300" in text
     assert target["seed_sd_interval"][0] < 0.01 < target["seed_sd_interval"][1]
-    # seed-0 rewards at the target: a 0.10, b 0.40
-    assert target["spread_sd"] == pytest.approx(statistics.stdev([0.10, 0.40]))
-    assert target["repeat_tau"] == pytest.approx(repeat_tau(0.01, statistics.stdev([0.10, 0.40])))
-    assert init["spread_sd"] is None and init["repeat_tau"] is None  # one architecture: no spread
+    # on the log scale: a's seeds 0.10, 0.12, 0.11; seed-0 rewards at the target a 0.10, b 0.40
+    log_sd = statistics.stdev([math.log(v) for v in (0.10, 0.12, 0.11)])
+    assert target["log_seed_sd"] == pytest.approx(log_sd)
+    assert target["log_spread_sd"] == pytest.approx(statistics.stdev([math.log(0.10), math.log(0.40)]))
+    assert target["repeat_tau"] == pytest.approx(repeat_tau(log_sd, target["log_spread_sd"]))
+    assert init["log_spread_sd"] is None and init["repeat_tau"] is None  # one architecture: no spread
 
 
 def test_the_tau_of_a_rerun_falls_as_seed_noise_takes_the_spread():
