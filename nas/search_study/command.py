@@ -11,15 +11,18 @@ from nas.overrides import apply_overrides
 
 # Presets (study keys, as --set would give them). surrogate: seconds, the machinery on the synthetic
 # surrogate reward (its device-seconds are ~0, so max_trials ends each campaign). cpu: the cpu proxy with
-# rungs at half and full budget, 3 searchers x 2 seeds at 0.5 device-hours each, winners retrained
-# under 3 seeds: hours on a 2-core machine.
+# rungs at half and full budget (the proxy study ranks the half-way read of the cpu preset at tau 0.8 or
+# more: results/reports/proxy-study-cpu/), 3 searchers x 2 seeds at 1 device-hour each (about 9 samples
+# and 3 promotions), 2 winners each retrained under 3 seeds, taking the proxy study's identical
+# trainings of the references: about 8 hours on a 2-core machine.
 PRESETS = {
     "surrogate": ["campaign=[\"trial.kind=surrogate\", \"search.mode=async\", \"search.fidelity=[0.5,1]\", "
                   "\"search.eta=2\", \"output.tensorboard=false\", \"trial.dispatch=tasks\"]",
                   "max_trials=24", "references=[\"spinenet-49\"]"],
     "cpu": ["campaign=[\"preset=cpu\", \"search.mode=async\", \"search.concurrency=2\", "
             "\"search.fidelity=[0.5,1]\", \"search.eta=3\"]",
-            "device_hours=0.5", "max_trials=200", "top_k=2", "retrain_seeds=3"],
+            "device_hours=1", "max_trials=200", "top_k=2", "retrain_seeds=3",
+            "reuse=[\"results/studies/proxy-study-cpu\"]"],
 }
 
 
