@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import random
+import signal
 
 import jax
 import pytest
@@ -26,6 +27,13 @@ from search_space.spec import BLOCK_FNS, BlockSpec, SpineNetSpec, StemSpec
 BACKEND_LEVEL_FLAG = "--xla_backend_optimization_level"
 if BACKEND_LEVEL_FLAG not in os.environ.get("XLA_FLAGS", ""):
     os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {BACKEND_LEVEL_FLAG}=0".strip()
+
+# A suite started in the background (`nohup pytest ... &` from a script) inherits SIGINT ignored, and so
+# would every driver a test starts: the drivers then rightly ignore Ctrl-C too (as a shell's background
+# jobs do), and the tests of Ctrl-C would test the launcher. Caught, not ignored, it reaches each
+# subprocess as the default again (exec resets caught signals), whatever started the suite.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session", autouse=True)
