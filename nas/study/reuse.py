@@ -60,15 +60,14 @@ def _source_trainings(source: Study) -> dict[tuple, dict[str, Any]]:
 def reusable_records(study: Study, host: str, sources: Iterable[Path]) -> list[dict[str, Any]]:
     """Records of ``study``'s pending trials taken from the studies in ``sources`` (run on ``host``)."""
     trainings: dict[tuple, tuple[Path, dict[str, Any]]] = {}
-    sources = list(sources)
-    if not sources:
-        return []
     for path in sources:
         if not (path / "study.json").is_file():
             print(f"[study] reuse: {path} holds no study; its trainings are not reused", file=sys.stderr)
             continue
         for key, record in _source_trainings(load_study(path)).items():
             trainings.setdefault(key, (path, record))
+    if not trainings:
+        return []  # no source (the usual case): no training key to compute
     reads = [read_name(fraction) for fraction in study.config.reads]
     taken = []
     for planned in study.pending:

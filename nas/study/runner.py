@@ -62,7 +62,8 @@ def run_study(study: Study, address: str | None = None, command: str = "") -> in
     if taken:
         print(f"study {directory.root}: {len(taken)} trials reuse the same trainings of "
               f"{', '.join(sorted({r['reused_from']['study'] for r in taken}))}", flush=True)
-        pending = [t for t in pending if t.trial not in {r["trial"] for r in taken}]
+        reused = {r["trial"] for r in taken}
+        pending = [t for t in pending if t.trial not in reused]
     print(f"study {directory.root}: {len(study.architectures)} architectures x {len(study.config.fidelities)} "
           f"fidelities, {len(study.trials)} trials; {len(study.trials) - len(pending)} done, "
           f"{len(pending)} to run", flush=True)
