@@ -108,7 +108,8 @@ def _run(directory: CampaignDir, config: CampaignConfig, address, command, overr
     print(_header(campaign, launch), flush=True)
     farewell = (f"The records are consistent; unfinished trials run again with: "
                 f"spinenet-nas resume {directory.root}")
-    with StopSignals(farewell=farewell, hopeless=local_head_gone) as stop:
+    on_stop = f"The records stay consistent: `spinenet-nas resume {directory.root}` goes on from them."
+    with StopSignals(farewell=farewell, hopeless=local_head_gone, on_stop=on_stop) as stop:
         if stop.ignored_at_start:
             print("note: this driver was started with SIGINT ignored (in the background by a shell, `cmd &`), so "
                   "Ctrl-C cannot stop it: stop it with `kill -TERM <pid>`, or start it with `setsid` or a process "

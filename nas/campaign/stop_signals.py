@@ -12,10 +12,15 @@ for SIGINT, 143 for SIGTERM.
 
 A second signal during that stop ends the driver at once (``os._exit``) with
 the same status, and so does a stop still unfinished after ``grace_s``, or
-after a second once ``hopeless()`` says it cannot finish: a SIGTERM sent to
-the whole process group (Slurm sends it to every process of a job) also ends
-the local Ray cluster's head, which blocks SIGINT but not SIGTERM, and Ray
-Tune then waits for ever on trial actors that are gone. Every
+one that ``hopeless()`` says cannot finish: a SIGTERM sent to the whole
+process group (Slurm sends it to every process of a job) also ends the local
+Ray cluster's head, which blocks SIGINT but not SIGTERM, and Ray Tune then
+waits for ever on trial actors that are gone. Ray itself ends a driver whose
+local raylet died (status 1, its reason only in the driver's Ray log) as soon
+as the driver next talks to it, so the watcher checks ``hopeless()`` every
+``HOPELESS_POLL_S`` from the first signal on to end first with the signal's
+status; and since it may still lose that race, ``on_stop`` (the resume
+command) is printed when the first signal arrives, not only at the end. Every
 record is an fsynced line or an atomically replaced file, so the most an
 abrupt end leaves is a torn last line, which the next ``resume`` cuts off; a
 local Ray cluster is taken down by its watchdog (``ray_reaper``).
@@ -38,6 +43,7 @@ from typing import Callable
 
 POLL_S = 0.5
 GRACE_S = 20.0
+HOPELESS_POLL_S = 0.05
 NAMES = {signal.SIGINT: "SIGINT (Ctrl-C)", signal.SIGTERM: "SIGTERM"}
 
 
@@ -48,11 +54,14 @@ class StopSignals:
     nothing, and ``requested`` stays false.
     """
 
-    def __init__(self, farewell: str = "", grace_s: float = GRACE_S, hopeless: Callable[[], bool] = lambda: False):
-        """``farewell``: printed when the driver must end itself (a stop past ``grace_s``, or ``hopeless``)."""
+    def __init__(self, farewell: str = "", grace_s: float = GRACE_S, hopeless: Callable[[], bool] = lambda: False,
+                 on_stop: str = ""):
+        """``farewell``: printed when the driver must end itself (a stop past ``grace_s``, or ``hopeless``);
+        ``on_stop``: printed when the first signal arrives, with what it does."""
         self.received: int | None = None
         self.ignored_at_start = signal.getsignal(signal.SIGINT) == signal.SIG_IGN
         self.farewell = farewell
+        self.on_stop = on_stop
         self.grace_s = grace_s
         self.hopeless = hopeless
         self._previous: dict[int, object] = {}
@@ -109,7 +118,7 @@ class StopSignals:
         read_end = self._pipe[0]
         count, asked_at = 0, None
         while not self._closed:
-            ready, _, _ = select.select([read_end], [], [], 0.2)
+            ready, _, _ = select.select([read_end], [], [], 0.2 if asked_at is None else HOPELESS_POLL_S)
             if ready:
                 for number in os.read(read_end, 64):
                     if number in NAMES:
@@ -120,17 +129,23 @@ class StopSignals:
                             os._exit(self.exit_status)
             if self.received is None or self._closed:
                 continue
-            asked_at = asked_at or time.monotonic()
-            waited = time.monotonic() - asked_at
-            if waited > self.grace_s:
+            if asked_at is None:
+                asked_at = time.monotonic()
+                self._say(f"{self.name}: stopping the running trials (a second signal ends the driver at once). "
+                          f"{self.on_stop}")
+            if time.monotonic() - asked_at > self.grace_s:
                 self._end(f"stopping took over {self.grace_s:g} s")
-            if waited > 1.0 and self.hopeless():
+            if self.hopeless():
                 self._end("the local Ray cluster was stopped too")
 
     def _end(self, why: str) -> None:
-        sys.stderr.write(f"{why}: ending now. {self.farewell}\n")
-        sys.stderr.flush()
+        self._say(f"{why}: ending now. {self.farewell}")
         os._exit(self.exit_status)
+
+    @staticmethod
+    def _say(line: str) -> None:
+        sys.stderr.write(line.rstrip() + "\n")
+        sys.stderr.flush()
 
     def _handle(self, number: int, frame) -> None:
         # Only a flag, set here or already by the watcher: no printing (a write may be in progress on

@@ -74,7 +74,8 @@ def run_study(study: Study, address: str | None = None, command: str = "") -> in
     started = connect(address, base)
     farewell = f"The records are consistent; the trials left run with: spinenet-nas proxy-study --dir {directory.root}"
     try:
-        with StopSignals(farewell=farewell, hopeless=local_head_gone) as stop:
+        on_stop = f"The records stay consistent: `spinenet-nas proxy-study --dir {directory.root}` runs the rest."
+        with StopSignals(farewell=farewell, hopeless=local_head_gone, on_stop=on_stop) as stop:
             remote = remote_trial(base)
             running = {remote.remote(trial_task(study, planned)): planned for planned in pending}
             lost = 0

@@ -66,3 +66,24 @@ def test_sigint_ignored_at_start_stays_ignored_and_is_reported():
                    preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))  # as `cmd &` starts it
     out, _ = child.communicate(timeout=20)
     assert child.returncode == 0 and out.split() == ["True", "False"]
+
+
+def test_the_first_signal_prints_what_the_stop_does_at_once():
+    child = _child("with StopSignals(on_stop='resume with: X') as stop:\n"
+                   "    os.kill(os.getpid(), signal.SIGTERM)\n"
+                   "    time.sleep(1)\n"
+                   "    print('stopped', flush=True)\n")
+    out, err = child.communicate(timeout=20)
+    assert child.returncode == 0 and out == "stopped\n"  # the stop itself is the caller's
+    assert err == "SIGTERM: stopping the running trials (a second signal ends the driver at once). resume with: X\n"
+
+
+def test_a_hopeless_stop_ends_the_process_at_once_with_the_farewell():
+    # Ray ends a driver whose raylet died at its next call to it: the watcher must end it first.
+    child = _child("with StopSignals(farewell='resume with: X', hopeless=lambda: True) as stop:\n"
+                   "    print(time.time(), flush=True)\n"
+                   "    os.kill(os.getpid(), signal.SIGTERM)\n"
+                   "    time.sleep(30)\n")
+    out, err = child.communicate(timeout=20)
+    assert child.returncode == 143 and time.time() - float(out) < 0.5
+    assert "the local Ray cluster was stopped too: ending now. resume with: X" in err
