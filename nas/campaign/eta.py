@@ -8,6 +8,12 @@ have taken by their rates. They are laid onto ``concurrency`` slots as the
 engine dispatches them, each to the slot that frees first; the campaign ends
 when the last slot does. Without a rate yet (every trial still compiling) there
 is no estimate.
+
+With a device-hour budget (``search.device_hours``) the engine starts no trial
+once the finished ones have spent it, so only the work the budget still buys
+is queued: the running trials' whole durations are counted as spent, then the
+queued trials, in order, while some budget is left (the last one may overrun
+it, as in the engine).
 """
 
 from __future__ import annotations
@@ -66,16 +72,40 @@ def estimate_seconds(running_left: Sequence[float], queued: Sequence[float], con
     return max(slots) if slots else 0.0
 
 
+def affordable(queued: Sequence[float], running_seconds: float, device_seconds_left: float | None,
+               device_share: float) -> list[float]:
+    """The ``queued`` durations the budget still starts: after the running trials' ``running_seconds``, in order,
+    while device-seconds are left (wall seconds x ``device_share`` each); all of them without a budget."""
+    if device_seconds_left is None:
+        return list(queued)
+    left, kept = device_seconds_left - running_seconds * device_share, []
+    for duration in queued:
+        if left <= 0:
+            break
+        kept.append(duration)
+        left -= duration * device_share
+    return kept
+
+
 def campaign_eta(*, running: Sequence[tuple[float, float | None]], finished_walls: Sequence[float],
-                 samples_left: int, promotion_shares: Sequence[float], concurrency: int) -> float | None:
+                 samples_left: int, promotion_shares: Sequence[float], concurrency: int,
+                 device_seconds_left: float | None = None, device_share: float = 1.0) -> float | None:
     """Seconds to the campaign's end, or None before any rate or finished trial gives a duration.
 
     ``running``: ``(age, remaining seconds or None)`` of each running trial; one
     still compiling (None) is counted as a whole trial less its age.
+    ``device_seconds_left``: the budget the finished trials left (None: no budget).
     """
     duration = trial_duration(finished_walls, running)
     if duration is None:
         return None
     left = [r if r is not None else max(0.0, duration - age) for age, r in running]
     queued = [duration] * samples_left + [duration * share for share in promotion_shares]
+    running_seconds = sum(age + rest for (age, _), rest in zip(running, left))
+    queued = affordable(queued, running_seconds, device_seconds_left, device_share)
     return estimate_seconds(left, queued, concurrency)
+
+
+def budget_left(device_hours: float | None, device_seconds_spent: float) -> float | None:
+    """Device-seconds of ``search.device_hours`` the finished trials left; None without a budget."""
+    return None if device_hours is None else max(0.0, device_hours * 3600 - device_seconds_spent)

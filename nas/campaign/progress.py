@@ -10,8 +10,9 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-from nas.campaign.eta import campaign_eta, work_left
+from nas.campaign.eta import budget_left, campaign_eta, work_left
 from nas.campaign.records import rung_of
+from nas.campaign.trainable import device_share
 from nas.campaign.trial_progress import TrialProgress, read_progress, starting_line
 
 
@@ -107,7 +108,9 @@ class ProgressLine:
                                          promotions_done=campaign.num_promotions, running=len(running),
                                          promoting=promoting)
         return campaign_eta(running=running, finished_walls=self.walls, samples_left=samples_left,
-                            promotion_shares=shares, concurrency=search.concurrency)
+                            promotion_shares=shares, concurrency=search.concurrency,
+                            device_seconds_left=budget_left(search.device_hours, campaign.device_seconds),
+                            device_share=device_share(campaign.config))
 
 
 class ScalarWriter:

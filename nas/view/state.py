@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from nas.campaign.directory import CampaignDir
-from nas.campaign.eta import campaign_eta, work_left
+from nas.campaign.eta import budget_left, campaign_eta, work_left
+from nas.campaign.trainable import device_share
 from nas.campaign.trial_progress import TrialProgress, driver_alive, read_progress
 from results.campaign_summary import has_reward, summarize
 from storage.trial_record import budget_of, first_rungs, is_ok, latest_per_trial, rung_of
@@ -119,5 +120,7 @@ def _eta(directory: CampaignDir, config, records: list[dict[str, Any]], rows: li
     samples = len(first_rungs(records))
     samples_left, shares = work_left(search, samples_done=samples, promotions_done=len(records) - samples,
                                      running=len(active), promoting=promoting)
+    spent = sum(float(r.get("device_seconds") or 0.0) for r in records)
     return campaign_eta(running=running, finished_walls=walls, samples_left=samples_left,
-                        promotion_shares=shares, concurrency=search.concurrency)
+                        promotion_shares=shares, concurrency=search.concurrency,
+                        device_seconds_left=budget_left(search.device_hours, spent), device_share=device_share(config))

@@ -5,7 +5,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from nas.campaign.eta import campaign_eta, estimate_seconds, promotions_to_come, trial_duration, work_left
+from nas.campaign.eta import (affordable, budget_left, campaign_eta, estimate_seconds, promotions_to_come,
+                              trial_duration, work_left)
 
 LOG_EVERY = 20  # steps between progress lines, as the cpu preset logs
 
@@ -83,3 +84,26 @@ def test_work_left_counts_unstarted_samples_and_the_promotions_still_to_run():
     assert shares == pytest.approx([2.0, 6.0])
     plain = SimpleNamespace(num_trials=4, fidelity=(), eta=3)
     assert work_left(plain, samples_done=3, promotions_done=0, running=2, promoting=0) == (0, [])
+
+
+def test_a_device_hour_budget_queues_only_what_it_still_buys():
+    assert affordable([100.0] * 3, running_seconds=100.0, device_seconds_left=None, device_share=1.0) == [100.0] * 3
+    # 250 device-seconds left, 100 of them the running trial's: two more start (the second overruns, as in the engine).
+    assert affordable([100.0] * 3, running_seconds=100.0, device_seconds_left=250.0, device_share=1.0) == [100.0] * 2
+    assert affordable([100.0] * 3, running_seconds=0.0, device_seconds_left=250.0, device_share=2.0) == [100.0] * 2
+    assert affordable([100.0], running_seconds=300.0, device_seconds_left=250.0, device_share=1.0) == []
+    assert budget_left(None, 50.0) is None and budget_left(0.5, 1000.0) == 800.0 and budget_left(0.1, 999.0) == 0.0
+
+
+def test_a_budgeted_campaign_of_many_trials_ends_when_its_budget_does():
+    # 200 trials planned, 1 device-hour, 2 CPUs per trial, 100 s trials two at a time: 18 trials, 9 rounds.
+    unbudgeted = campaign_eta(running=[], finished_walls=[100.0], samples_left=200, promotion_shares=[],
+                              concurrency=2)
+    budgeted = campaign_eta(running=[], finished_walls=[100.0], samples_left=200, promotion_shares=[],
+                            concurrency=2, device_seconds_left=budget_left(1.0, 0.0), device_share=2.0)
+    assert unbudgeted == 10_000.0 and budgeted == 900.0
+    # Half of it spent by finished trials, and two running with 50 s to go (100 s each): 7 more start.
+    half = campaign_eta(running=[(50.0, 50.0), (50.0, 50.0)], finished_walls=[100.0], samples_left=200,
+                        promotion_shares=[], concurrency=2, device_seconds_left=budget_left(1.0, 1800.0),
+                        device_share=2.0)
+    assert half == 50.0 + 4 * 100.0
