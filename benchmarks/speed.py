@@ -38,8 +38,9 @@ It writes ``benchmarks/results/speed.json``.
 The TF environment: ``bash benchmarks/tf_model_garden/setup_env.sh``
 (tf-models-official 2.20.0 and TensorFlow 2.20 in ``.venv-tfmg``).
 
-Our side runs on jemalloc (``--allocator``, default ``jemalloc`` as
-``spinenet-nas`` trains; the script restarts itself on it), TF as installed
+Our side runs on jemalloc (``--allocator``, default ``jemalloc`` on a CPU as
+``spinenet-nas`` trains, ``system`` on an accelerator; the script restarts
+itself on it), TF as installed
 (``--tf-allocator system``); ``speed.json`` records both. Given jemalloc too,
 TF gained about 4% in a separate check (1.41 vs 1.47 s per paper step).
 
@@ -106,8 +107,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="run TF Model Garden beside ours; auto: on a CPU, if its environment exists")
     parser.add_argument("--eval-steps", type=int, default=0 if on_cpu else 10,
                         help="evaluation batches to time for the paper-trial estimate (0: skip)")
-    parser.add_argument("--allocator", choices=host_allocator.CHOICES, default="jemalloc",
-                        help="our host allocator (default jemalloc, as `spinenet-nas` trains)")
+    # jemalloc comes with Ray's Linux wheel, which machines set up for accelerators may lack.
+    parser.add_argument("--allocator", choices=host_allocator.CHOICES, default="jemalloc" if on_cpu else "system",
+                        help="our host allocator (default on a CPU jemalloc, as `spinenet-nas` trains; else system)")
     parser.add_argument("--tf-allocator", choices=host_allocator.CHOICES, default="system",
                         help="TF's host allocator (default system: TF Model Garden as installed)")
     parser.add_argument("--output", type=Path, default=RESULTS)

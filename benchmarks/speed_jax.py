@@ -23,7 +23,7 @@ from proxy_task.data import class_names
 from proxy_task.detection import AnchorConfig, generate_anchors
 from proxy_task.optimizer import make_optimizer
 from proxy_task.retinanet import RetinaNet
-from proxy_task.train import create_state
+from proxy_task.train_step import create_state
 from proxy_task.train_step import StepContext, eval_step, train_step
 from proxy_task.runtime.host_cpu import host_cpu  # also what the other benchmarks import from here
 from proxy_task.runtime.xla_cpu_options import jit_options

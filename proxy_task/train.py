@@ -9,14 +9,12 @@ replicated, and XLA inserts the gradient all-reduce.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 import math
 from pathlib import Path
 from typing import Callable
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
@@ -30,7 +28,7 @@ from proxy_task.optimizer import make_optimizer
 from proxy_task.seed_average import average_metrics, with_seed_offset
 from proxy_task.retinanet import RetinaNet
 from proxy_task.train_loop import CompiledSteps, evaluate, train_steps
-from proxy_task.train_step import StepContext, TrainState
+from proxy_task.train_step import StepContext, create_state
 from search_space.cost import count_cost
 from search_space.serialization import spec_to_dict
 from search_space.spec import ArchitectureSpec
@@ -80,25 +78,6 @@ def _mesh_shardings(batch_size: int):
         )
     mesh = Mesh(np.array(devices), ("data",))
     return NamedSharding(mesh, PartitionSpec("data")), NamedSharding(mesh, PartitionSpec())
-
-
-def create_state(context: StepContext, config: ProxyConfig, replicated) -> TrainState:
-    size = config.scaling.input_size
-    images = jnp.zeros((1, size, size, 3), jnp.float32)
-
-    # The key is an argument, not a constant: every seed shares one compiled init (and its cache entry).
-    @functools.partial(jax.jit, out_shardings=replicated)
-    def init(rng):
-        init_rng, dropout_rng = jax.random.split(rng)
-        variables = context.model.init(init_rng, images, train=False)
-        params = variables["params"]
-        return TrainState(
-            step=jnp.zeros((), jnp.int32), params=params, batch_stats=variables["batch_stats"],
-            opt_state=context.optimizer.init(params), rng=dropout_rng,
-            average=None if context.ema_decay is None else params,
-        )
-
-    return init(jax.random.key(config.train.seed))
 
 
 def prepare_trial(spec: ArchitectureSpec, config: ProxyConfig):

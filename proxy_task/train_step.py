@@ -1,4 +1,5 @@
-"""Pure step functions: ``(state, batch) -> (state, metrics)`` and the evaluation step.
+"""The training state, its initial value, and the pure step functions: ``(state, batch) -> (state, metrics)``
+and the evaluation step. Nothing here needs TensorFlow (``benchmarks/speed.py`` times these on JAX alone).
 
 Anchor labelling runs inside the jitted step, on the device, from the padded
 ground truth of the batch.
@@ -7,7 +8,8 @@ ground truth of the batch.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+import functools
+from typing import TYPE_CHECKING, Any
 
 import flax
 import jax
@@ -20,6 +22,9 @@ from proxy_task.detection import (
 )
 from proxy_task.optimizer import global_norm
 from proxy_task.weight_average import update_average
+
+if TYPE_CHECKING:
+    from proxy_task.config import ProxyConfig
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -48,6 +53,27 @@ class StepContext:
     loss: LossConfig
     postprocess: PostprocessConfig
     ema_decay: float | None = None  # None: no weight average
+
+
+def create_state(context: StepContext, config: "ProxyConfig", replicated) -> TrainState:
+    """The initial state of ``config.train.seed``: initialised weights, optimizer state, dropout key; jitted with
+    ``replicated`` as its output sharding."""
+    size = config.scaling.input_size
+    images = jnp.zeros((1, size, size, 3), jnp.float32)
+
+    # The key is an argument, not a constant: every seed shares one compiled init (and its cache entry).
+    @functools.partial(jax.jit, out_shardings=replicated)
+    def init(rng):
+        init_rng, dropout_rng = jax.random.split(rng)
+        variables = context.model.init(init_rng, images, train=False)
+        params = variables["params"]
+        return TrainState(
+            step=jnp.zeros((), jnp.int32), params=params, batch_stats=variables["batch_stats"],
+            opt_state=context.optimizer.init(params), rng=dropout_rng,
+            average=None if context.ema_decay is None else params,
+        )
+
+    return init(jax.random.key(config.train.seed))
 
 
 def outputs_to_flat(context: StepContext, class_outputs, box_outputs):

@@ -23,7 +23,7 @@ _MODULE_OF = {
     "DataConfig": "config", "SyntheticConfig": "config",
     "DatasetNotFoundError": "errors",
     "build_dataset": "pipeline", "build_tf_dataset": "pipeline",
-    "SPLITS": "sources", "DatasetInfo": "sources", "class_names": "sources", "dataset_info": "sources",
+    "SPLITS": "sources", "DatasetInfo": "sources", "class_names": "labels", "dataset_info": "sources",
     "ensure_prepared": "sources", "check_prepared": "sources", "heldout_ids": "sources", "read_split": "sources",
     "prepare_synthetic": "synthetic_builder",
 }

@@ -27,6 +27,7 @@ from proxy_task.data import heldout
 from proxy_task.data.coco_categories import COCO_CLASS_NAMES
 from proxy_task.data.config import DataConfig
 from proxy_task.data.errors import DatasetNotFoundError
+from proxy_task.data.labels import class_names
 from proxy_task.data.synthetic_builder import prepare_synthetic, synthetic_builder
 from proxy_task.data.tensorflow_cpu import tf
 
@@ -164,13 +165,6 @@ def read_split(config: DataConfig, split: str, *, shuffle_files: bool = False) -
     keep_heldout = split == "heldout"
     ds = as_raw_dataset(config, "train", shuffle_files=shuffle_files, decoders=decoders)
     return ds.filter(lambda ex: tf.equal(table.lookup(ex["image/id"]) == 1, keep_heldout))
-
-
-def class_names(config: DataConfig) -> tuple[str, ...]:
-    """Name of each class id of ``config``'s dataset (no data is read)."""
-    if config.dataset == "coco":
-        return COCO_CLASS_NAMES
-    return tuple(get_builder(config).info.features["objects"]["label"].names)
 
 
 def dataset_info(config: DataConfig) -> DatasetInfo:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tensorflow_datasets as tfds
 
-from proxy_task.data import DataConfig, SyntheticConfig, dataset_info, prepare_synthetic
+from proxy_task.data import DataConfig, SyntheticConfig, class_names, dataset_info, prepare_synthetic
 from proxy_task.data.shapes import SHAPE_NAMES, render_scene
 from proxy_task.data.sources import get_builder
 
@@ -31,6 +31,7 @@ def test_prepared_dataset_has_coco_layout_and_sizes(synthetic_config):
     assert _structure(ours.info.features) == _structure(builder.info.features)
     info = dataset_info(synthetic_config)
     assert info.class_names == SHAPE_NAMES and info.num_classes == 8
+    assert tuple(ours.info.features["objects"]["label"].names) == class_names(synthetic_config)  # TF-free names
     assert info.num_examples == {"train": 24, "heldout": 10, "validation": 10}
 
 

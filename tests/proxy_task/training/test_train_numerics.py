@@ -59,8 +59,7 @@ DATA_PARALLEL_CHECK = textwrap.dedent("""
     from proxy_task.detection import AnchorConfig, generate_anchors
     from proxy_task.optimizer import make_optimizer
     from proxy_task.retinanet import RetinaNet
-    from proxy_task.train import create_state
-    from proxy_task.train_step import StepContext, train_step
+    from proxy_task.train_step import StepContext, create_state, train_step
     from search_space import spec_from_tuples
 
     assert jax.device_count() == 2, jax.devices()
