@@ -63,6 +63,15 @@ def test_the_switch_chooses_the_kernels_and_auto_means_on_for_the_cpu_backend():
     assert routed > 0 and _custom_gradients("auto") == routed and _custom_gradients("off") == 0
 
 
+@pytest.mark.parametrize("backend", ["gpu", "tpu"])
+def test_auto_keeps_the_cpu_kernels_off_accelerators(monkeypatch, backend):
+    # The choice is made at trace time from jax.default_backend(): an accelerator's answer turns them off,
+    # and "on" still asks for them (to compare both on a GPU).
+    monkeypatch.setattr(jax, "default_backend", lambda: backend)
+    assert not kernels_on("auto") and kernels_on("on")
+    assert _custom_gradients("auto") == 0 and _custom_gradients("on") > 0
+
+
 def test_an_unknown_setting_is_refused_by_name():
     with pytest.raises(ValueError, match=r"kernels 'fast' is not supported; use one of \['auto', 'on', 'off'\]"):
         BackboneOptions(kernels="fast")
