@@ -23,12 +23,12 @@ from proxy_task.data import class_names
 from proxy_task.detection import AnchorConfig, generate_anchors
 from proxy_task.optimizer import make_optimizer
 from proxy_task.retinanet import RetinaNet
-from proxy_task.train_step import create_state
-from proxy_task.train_step import StepContext, eval_step, train_step
+from proxy_task.train_step import StepContext, create_state, eval_step, train_step
 from proxy_task.runtime.host_cpu import host_cpu  # also what the other benchmarks import from here
 from proxy_task.runtime.xla_cpu_options import jit_options
 from search_space import SPINENET_49
 from search_space.cost import count_cost
+from search_space.spec import ArchitectureSpec
 from speed_inputs import Setting, synthetic_batch
 
 DTYPES = {"float32": jnp.float32, "bfloat16": jnp.bfloat16}  # BackboneOptions.compute_dtype names
@@ -47,10 +47,10 @@ def preset_setting(name: str, batch_size: int | None = None) -> Setting:
     )
 
 
-def forward_madds(setting: Setting) -> int:
-    """Batch-1 forward convolution multiply-adds of the proxy RetinaNet-SpineNet-49."""
+def forward_madds(setting: Setting, spec: ArchitectureSpec = SPINENET_49) -> int:
+    """Batch-1 forward convolution multiply-adds of the proxy RetinaNet with backbone ``spec``."""
     scaling = get_preset(setting.name).scaling
-    return count_cost(SPINENET_49, scaling, setting.num_classes).total_madds
+    return count_cost(spec, scaling, setting.num_classes).total_madds
 
 
 @dataclasses.dataclass
@@ -67,8 +67,9 @@ class JaxTrainer:
 
     @classmethod
     def build(cls, setting: Setting, dtype: str = "float32", total_steps: int = 8660,
-              kernels: str = "auto") -> "JaxTrainer":
-        """Compiles the step of preset ``setting.name`` at the setting's batch, in ``dtype``, with ``kernels``."""
+              kernels: str = "auto", spec: ArchitectureSpec = SPINENET_49) -> "JaxTrainer":
+        """Compiles the step of preset ``setting.name`` at the setting's batch, in ``dtype``, with ``kernels``,
+        for a RetinaNet with backbone ``spec`` (default SpineNet-49)."""
         config = get_preset(setting.name)
         config = dataclasses.replace(
             config, model=dataclasses.replace(config.model, compute_dtype=dtype, kernels=kernels),
@@ -76,10 +77,10 @@ class JaxTrainer:
         )
         scaling = config.scaling
         context = StepContext(
-            model=RetinaNet(SPINENET_49, scaling, setting.num_classes, config.model),
+            model=RetinaNet(spec, scaling, setting.num_classes, config.model),
             optimizer=make_optimizer(config.train, setting.batch_size, total_steps),
             anchors=generate_anchors(
-                AnchorConfig(SPINENET_49.min_level, SPINENET_49.max_level, anchor_size=scaling.anchor_size),
+                AnchorConfig(spec.min_level, spec.max_level, anchor_size=scaling.anchor_size),
                 scaling.input_size,
             ),
             num_classes=setting.num_classes, match=config.match, loss=config.loss,
