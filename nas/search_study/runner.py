@@ -137,7 +137,7 @@ def run_retraining(config: SearchStudyConfig, root: Path, address: str | None, c
         study = load_study(path)
     else:
         study = create_study(retrain_config(config, root, choose_winners(config, root)), path, command)
-    return run_study(study, address, command)
+    return run_study(study, address, command, resume=f"spinenet-nas search-study --dir {root}")
 
 
 def run_search_study(config: SearchStudyConfig | None, root: str | Path, address: str | None = None,

@@ -44,8 +44,11 @@ def trial_task(study: Study, planned: PlannedTrial) -> TrialTask:
     return settings.task(planned.trial, spec_to_dict(study.architectures[planned.architecture].spec))
 
 
-def run_study(study: Study, address: str | None = None, command: str = "") -> int:
-    """Runs every pending trial; returns 0 when all are recorded, a signal's status when stopped."""
+def run_study(study: Study, address: str | None = None, command: str = "", resume: str = "") -> int:
+    """Runs every pending trial; returns 0 when all are recorded, a signal's status when stopped.
+
+    ``resume``: the command that goes on after a stop (default ``spinenet-nas proxy-study --dir DIR``).
+    """
     import ray
 
     from nas.campaign.task_runner import remote_trial
@@ -72,9 +75,10 @@ def run_study(study: Study, address: str | None = None, command: str = "") -> in
         return EXIT_OK
     base = campaign_config(study, pending[0].fidelity, pending[0].seed)
     started = connect(address, base)
-    farewell = f"The records are consistent; the trials left run with: spinenet-nas proxy-study --dir {directory.root}"
+    resume = resume or f"spinenet-nas proxy-study --dir {directory.root}"
+    farewell = f"The records are consistent; the trials left run with: {resume}"
     try:
-        on_stop = f"The records stay consistent: `spinenet-nas proxy-study --dir {directory.root}` runs the rest."
+        on_stop = f"The records stay consistent: `{resume}` runs the rest."
         with StopSignals(farewell=farewell, hopeless=local_head_gone, on_stop=on_stop) as stop:
             remote = remote_trial(base)
             running = {remote.remote(trial_task(study, planned)): planned for planned in pending}
@@ -89,12 +93,12 @@ def run_study(study: Study, address: str | None = None, command: str = "") -> in
         directory.close()
         disconnect(started)
     if stop.requested:
-        print(f"study interrupted ({stop.name}); {len(running)} trials cancelled, they run again with: "
-              f"spinenet-nas proxy-study --dir {directory.root}", file=sys.stderr)
+        print(f"study interrupted ({stop.name}); {len(running)} trials cancelled, they run again with: {resume}",
+              file=sys.stderr)
         return stop.exit_status
     if lost:
-        print(f"{lost} trials were lost with their Ray workers after every retry; they run again with: "
-              f"spinenet-nas proxy-study --dir {directory.root}", file=sys.stderr)
+        print(f"{lost} trials were lost with their Ray workers after every retry; they run again with: {resume}",
+              file=sys.stderr)
         return EXIT_INCOMPLETE
     return EXIT_OK
 
