@@ -1,7 +1,7 @@
 """Runs a command where TensorFlow, TFDS, Ray and pycocotools cannot be imported, as on the lent GPU machines.
 
 A ``sitecustomize`` module on ``PYTHONPATH`` blocks them in the child and in
-any process it starts (speed.py's restart on jemalloc, gpu_check's workers),
+any process it starts (gpu_check's workers, a restart of speed.py),
 so an import of any of them anywhere fails the run here instead of there.
 """
 
@@ -12,15 +12,13 @@ import sys
 from tests.paths import REPO
 
 ABSENT = ("tensorflow", "tensorflow_datasets", "ray", "pycocotools", "tf_keras")
+# None in sys.modules: `import` raises ModuleNotFoundError and importlib.util.find_spec answers None, as for a
+# package that is not installed (host_allocator looks for Ray's jemalloc that way).
 BLOCKER = f"""
-import importlib.abc, sys
+import sys
 
-class _Absent(importlib.abc.MetaPathFinder):
-    def find_spec(self, name, path, target=None):
-        if name.split(".")[0] in {ABSENT!r}:
-            raise ModuleNotFoundError(f"No module named {{name!r}} (blocked: not on the GPU machine)", name=name)
-
-sys.meta_path.insert(0, _Absent())
+for name in {ABSENT!r}:
+    sys.modules[name] = None
 """
 
 
