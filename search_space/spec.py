@@ -20,9 +20,12 @@ from typing import Literal, Union
 BOTTLENECK = "bottleneck"
 RESIDUAL = "residual"
 BLOCK_FNS = (BOTTLENECK, RESIDUAL)
+# Mobile SpineNet's inverted bottleneck (``search_space.mbconv``), built and counted block by block; spec
+# support follows with the Mobile SpineNet family.
+MBCONV = "mbconv"
 
-# Output channels of a block relative to its 3x3 width C: 4C for a bottleneck.
-EXPANSION = {BOTTLENECK: 4, RESIDUAL: 1}
+# Output channels of a block relative to its width C: 4C for a bottleneck, C otherwise.
+EXPANSION = {BOTTLENECK: 4, RESIDUAL: 1, MBCONV: 1}
 
 
 @dataclasses.dataclass(frozen=True)

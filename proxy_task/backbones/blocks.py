@@ -1,4 +1,4 @@
-"""Bottleneck and residual blocks and block groups (TF ``nn_blocks``, ``_block_group``)."""
+"""Bottleneck and residual blocks and block groups of any block type (TF ``nn_blocks``, ``_block_group``)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import flax.linen as nn
 import jax
 
 from proxy_task.backbones.layers import ConvBN, activation_fn, stochastic_depth
+from proxy_task.backbones.mbconv import MBConv
 from proxy_task.backbones.options import BackboneOptions
+from search_space.mbconv import MBConvSettings
 from search_space.network_graph import needs_projection
-from search_space.spec import BOTTLENECK, EXPANSION
+from search_space.spec import BOTTLENECK, EXPANSION, MBCONV
 
 
 class Bottleneck(nn.Module):
@@ -55,7 +57,10 @@ class Residual(nn.Module):
 
 
 class BlockGroup(nn.Module):
-    """``repeats`` blocks; only the first may stride and project (TF ``_block_group``)."""
+    """``repeats`` blocks; only the first may stride and project (TF ``_block_group``).
+
+    ``mbconv`` shapes MBConv blocks and is ignored by the others.
+    """
 
     block_fn: str
     filters: int
@@ -63,9 +68,12 @@ class BlockGroup(nn.Module):
     repeats: int = 1
     drop_rate: float = 0.0
     options: BackboneOptions = BackboneOptions()
+    mbconv: MBConvSettings = MBConvSettings()
 
     @nn.compact
     def __call__(self, x: jax.Array, train: bool) -> jax.Array:
+        if self.block_fn == MBCONV:
+            return self._mbconv_blocks(x, train)
         block_cls = Bottleneck if self.block_fn == BOTTLENECK else Residual
         out_channels = self.filters * EXPANSION[self.block_fn]
         project = needs_projection(x.shape[-1], out_channels, self.stride)
@@ -78,4 +86,13 @@ class BlockGroup(nn.Module):
                 options=self.options,
                 name=f"block_{r}",
             )(x, train)
+        return x
+
+    def _mbconv_blocks(self, x: jax.Array, train: bool) -> jax.Array:
+        # NOTE(reproduction): TF Model Garden's Mobile SpineNet builds repeats 2.. on the group's input, so
+        # only the last repeat reaches the output; block_repeats is 1 in every Mobile SpineNet, and here
+        # repeats follow one another as in the ResNet groups.
+        for r in range(self.repeats):
+            x = MBConv(self.filters, self.stride if r == 0 else 1, self.mbconv, self.drop_rate,
+                       options=self.options, name=f"block_{r}")(x, train)
         return x

@@ -33,23 +33,28 @@ def batch_norm(options: BackboneOptions, train: bool, name: str) -> BatchNorm:
 class ConvBN(nn.Module):
     """A bias-free 'SAME' conv, BN and (optionally) the activation.
 
-    Parameters live at ``<name>/conv/kernel`` and ``<name>/bn/{scale,bias}``.
+    Parameters live at ``<name>/conv/kernel`` and ``<name>/bn/{scale,bias}``. With ``depthwise`` the conv
+    filters each input channel alone (``features`` must then equal the input channels).
     """
 
     features: int
     kernel: int = 1
     stride: int = 1
     activate: bool = True
+    depthwise: bool = False
     options: BackboneOptions = BackboneOptions()
 
     @nn.compact
     def __call__(self, x: jax.Array, train: bool) -> jax.Array:
+        # A depthwise conv has a k x k x 1 kernel per channel (TF ``DepthwiseConv2D``, multiplier 1).
+        groups = self.features if self.depthwise else 1
         x = nn.Conv(
             self.features,
             (self.kernel, self.kernel),
             strides=(self.stride, self.stride),
             padding="SAME",
             use_bias=False,
+            feature_group_count=groups,
             kernel_init=KERNEL_INIT,
             dtype=self.options.dtype,
             conv_general_dilated=convolution(self.options.kernels),  # matmul gradients where they are faster

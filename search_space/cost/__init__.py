@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 
 from search_space.cost.head_layers import COCO_NUM_CLASSES, head_layers
-from search_space.cost.layers import Conv, Layer, Norm
+from search_space.cost.layers import Conv, DepthwiseConv, Layer, Norm
 from search_space.cost.resnet_fpn_layers import resnet_fpn_layers
 from search_space.cost.spinenet_layers import spinenet_layers
 from search_space.scaling import Scaling
@@ -18,7 +18,7 @@ from search_space.spec import ArchitectureSpec, ResNetFpnSpec
 from search_space.validation import validate
 
 __all__ = [
-    "Conv", "Norm", "Layer", "CostReport", "backbone_layers", "head_layers", "count_cost",
+    "Conv", "DepthwiseConv", "Norm", "Layer", "CostReport", "backbone_layers", "head_layers", "count_cost",
     "expected_param_shapes", "COCO_NUM_CLASSES",
 ]
 
