@@ -16,7 +16,7 @@ from nas.view.command import add_parser as add_view_parser
 from nas.output_dirs import check_output_dir
 from nas.overrides import ConfigError
 from proxy_task.runtime.host_allocator import reexecute_with_allocator
-from search_space.builtins import get_builtin, implied_variant
+from search_space.builtins import default_variant, get_builtin, implied_variant
 from search_space.errors import SpecError
 from search_space.scaling import SCALINGS, get_scaling
 from search_space.serialization import load_spec_file
@@ -52,7 +52,7 @@ def cmd_describe(args: argparse.Namespace) -> int:
 
     spec = load_spec(args.spec)
     beside = model_beside(args.spec) if "/" in args.spec or args.spec.endswith((".json", ".py")) else None
-    variant = args.variant or implied_variant(args.spec) or "49"
+    variant = args.variant or implied_variant(args.spec) or default_variant(spec)
     scaling, num_classes = get_scaling(variant), args.num_classes or TF_COCO_CLASSES
     if beside is not None and args.variant is None:
         path, setup = beside
@@ -77,8 +77,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     config = apply_overrides(get_preset(args.preset), args.set or [])
     check_output_dir(args.workdir, "--workdir")
     variant = implied_variant(args.spec)
-    if variant not in (None, "49"):
-        print(f"note: {args.spec} is SpineNet-49's blocks; the preset's scaling is used", file=sys.stderr)
+    if variant not in (None, "49", "49-mobile"):
+        print(f"note: {args.spec} is {spec.name}'s blocks; the preset's scaling is used", file=sys.stderr)
 
     def report(event: dict) -> None:
         if event["event"] == "train":
@@ -202,7 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     describe = commands.add_parser("describe", help="block table, parameters and FLOPs of a spec")
     describe.add_argument("spec", help="built-in name (spinenet-49, r50-fpn, ...) or a .json/.py spec file")
-    describe.add_argument("--variant", help=f"scaling: one of {sorted(SCALINGS)} (default 49)")
+    describe.add_argument("--variant", help=f"scaling: one of {sorted(SCALINGS)} (default 49; 49-mobile for a "
+                                             "Mobile SpineNet)")
     describe.add_argument("--input-size", type=int, help="input size in pixels (default: the variant's)")
     describe.add_argument("--num-classes", type=positive_count,
                           help=f"head classes (default: an export's model.json, else {TF_COCO_CLASSES}, as TF counts COCO)")

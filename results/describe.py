@@ -54,9 +54,12 @@ def describe(spec: ArchitectureSpec, scaling: Scaling, variant: str, num_classes
         note = "parents: net indices of the two resampled inputs; '+k': dangling block k added raw."
     cost = count_cost(spec, scaling, num_classes)
     s = scaling
+    # Mobile SpineNet resamples without alpha; its MBConv ratios shape it instead.
+    widths = (f"MBConv expansion {s.mbconv_expand_ratio}, SE ratio {s.mbconv_se_ratio}"
+              if getattr(spec, "is_mobile", False) else f"resample_alpha {s.resample_alpha}")
     lines = [
-        f"{spec.name}  (variant {variant}: filter_size_scale {s.filter_size_scale}, resample_alpha "
-        f"{s.resample_alpha}, block_repeats {s.block_repeats}, endpoints {s.endpoints_num_filters}, "
+        f"{spec.name}  (variant {variant}: filter_size_scale {s.filter_size_scale}, {widths}, "
+        f"block_repeats {s.block_repeats}, endpoints {s.endpoints_num_filters}, "
         f"head {s.head_num_convs}x{s.head_num_filters}, input {s.input_size}, anchor_size {s.anchor_size})",
         "",
         table,

@@ -5,7 +5,7 @@ hashable, JSON round-trippable value. Searchers emit decisions that a search
 space decodes into specs; models and cost accounting only ever see specs.
 """
 
-from search_space.builtins import R50_FPN, SPINENET_49, get_builtin
+from search_space.builtins import R50_FPN, SPINENET_49, SPINENET_49_MOBILE, get_builtin
 from search_space.canonical import spec_hash
 from search_space.encoding import decode, encode
 from search_space.errors import SpecError
@@ -27,7 +27,7 @@ from search_space.validation import validate
 
 __all__ = [
     "ArchitectureSpec", "BlockSpec", "ResNetFpnSpec", "SpineNetSpec", "StemSpec", "SpecError",
-    "Scaling", "SCALINGS", "get_scaling", "validate", "get_builtin", "SPINENET_49", "R50_FPN",
+    "Scaling", "SCALINGS", "get_scaling", "validate", "get_builtin", "SPINENET_49", "SPINENET_49_MOBILE", "R50_FPN",
     "load_spec_file", "spec_from_dict", "spec_to_dict", "spec_from_json", "spec_to_json",
     "spec_from_tuples", "spec_to_tuples_text", "export_spec",
     "SearchSpace", "get_space", "BUILTIN_SPACES", "R35_SP18", "R23_SP30", "R14_SP39", "R0_SP53",

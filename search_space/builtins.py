@@ -4,8 +4,13 @@
   (``spinenet.md`` §1.1). TF Model Garden's 16-block list, whose extra L2
   output block is unused, is ``spinenet-49-tf16``: the same network.
 * ``r50-fpn``: ResNet-50 + FPN, the paper's Table 3 reference point.
+* ``spinenet-49-mobile``: Mobile SpineNet's 16 MBConv blocks (the paper's
+  Appendix A; TF Model Garden's ``spinenet_mobile.py``), SpineNet-49's
+  permutation with an L1 MBConv stem block in front, so every parent index is
+  one higher. ``spinenet-49s-mobile`` and ``spinenet-49xs-mobile`` are the same
+  blocks at smaller scalings.
 
-Scalings (49S, 49, ..., proxy) are separate: see ``search_space.scaling``.
+Scalings (49S, 49, ..., proxy, 49-mobile, ...) are separate: see ``search_space.scaling``.
 """
 
 from __future__ import annotations
@@ -41,12 +46,32 @@ SPINENET_49_TF16 = spec_from_tuples(
 )
 R50_FPN = ResNetFpnSpec(blocks_per_level=(3, 4, 6, 3), name="r50-fpn")
 
+SPINENET_49_MOBILE_BLOCK_SPECS = [
+    (2, "mbconv", (0, 1), False),
+    (2, "mbconv", (1, 2), False),
+    (4, "mbconv", (1, 2), False),
+    (3, "mbconv", (3, 4), False),
+    (4, "mbconv", (3, 5), False),
+    (6, "mbconv", (4, 6), False),
+    (4, "mbconv", (4, 6), False),
+    (5, "mbconv", (7, 8), False),
+    (7, "mbconv", (7, 9), False),
+    (5, "mbconv", (9, 10), False),
+    (5, "mbconv", (9, 11), False),
+    (4, "mbconv", (6, 11), True),
+    (3, "mbconv", (5, 11), True),
+    (5, "mbconv", (8, 13), True),
+    (7, "mbconv", (6, 15), True),
+    (6, "mbconv", (13, 15), True),
+]
+SPINENET_49_MOBILE = spec_from_tuples(SPINENET_49_MOBILE_BLOCK_SPECS, name="spinenet-49-mobile")
+
 BUILTIN_SPECS: dict[str, ArchitectureSpec] = {
-    spec.name: spec for spec in (SPINENET_49, SPINENET_49_TF16, R50_FPN)
+    spec.name: spec for spec in (SPINENET_49, SPINENET_49_TF16, R50_FPN, SPINENET_49_MOBILE)
 }
 
-# SpineNet-49S/96/... are SpineNet-49 at another scaling: accept those names
-# and report which scaling they imply.
+# SpineNet-49S/96/... are SpineNet-49 at another scaling (49S/49XS-mobile: Mobile SpineNet-49's blocks):
+# accept those names and report which scaling they imply.
 VARIANT_ALIASES = {
     "spinenet-49s": "49S",
     "spinenet-49": "49",
@@ -54,6 +79,9 @@ VARIANT_ALIASES = {
     "spinenet-143": "143",
     "spinenet-143l": "143L",
     "spinenet-190": "190",
+    "spinenet-49-mobile": "49-mobile",
+    "spinenet-49s-mobile": "49S-mobile",
+    "spinenet-49xs-mobile": "49XS-mobile",
 }
 
 
@@ -63,7 +91,7 @@ def get_builtin(name: str) -> ArchitectureSpec:
     if key in BUILTIN_SPECS:
         return BUILTIN_SPECS[key]
     if key in VARIANT_ALIASES:
-        return SPINENET_49
+        return SPINENET_49_MOBILE if key.endswith("-mobile") else SPINENET_49
     known = sorted(set(BUILTIN_SPECS) | set(VARIANT_ALIASES))
     raise SpecError(f"unknown architecture {name!r}; give a JSON/.py spec file or one of {known}")
 
@@ -71,3 +99,8 @@ def get_builtin(name: str) -> ArchitectureSpec:
 def implied_variant(name: str) -> str | None:
     """The scaling a built-in name implies ('spinenet-96' -> '96'), if any."""
     return VARIANT_ALIASES.get(name.lower())
+
+
+def default_variant(spec: ArchitectureSpec) -> str:
+    """The scaling a spec is described at when none is named: SpineNet-49's, or Mobile SpineNet-49's."""
+    return "49-mobile" if getattr(spec, "is_mobile", False) else "49"

@@ -18,19 +18,23 @@ bottleneck block groups as ``net[0]`` and ``net[1]``, and ``input_offsets``
 index that ``net`` (``spinenet.md`` §1.1, §3.1). Our parents index the same
 ``net``, so a spec with the stem ``(2, 2)`` exports its blocks unchanged; any
 other stem (the ResNet stems of R35-SP18, R23-SP30, R14-SP39) cannot be
-expressed and raises ``ValueError``.
+expressed and raises ``ValueError``. A Mobile SpineNet (MBConv stem ``(1, 2)``)
+exports for ``official/vision/modeling/backbones/spinenet_mobile.py`` the same
+way: its ``SpineNetMobile`` builds an L1 and an L2 MBConv block as ``net[0]``,
+``net[1]``, and ``SCALING`` carries its widths and MBConv ratios.
 """
 
 from __future__ import annotations
 
 from search_space.scaling import Scaling, get_scaling
 from search_space.serialization import spec_to_json
-from search_space.spec import ArchitectureSpec, SpineNetSpec
+from search_space.spec import MOBILE_STEM, ArchitectureSpec, SpineNetSpec
 from search_space.validation import validate
 
 FORMATS = ("json", "python", "tf")
 TF_STEM_LEVELS = (2, 2)  # SpineNet._build_stem: _num_init_blocks = 2 at level 2
 DEFAULT_SCALING = "49"
+DEFAULT_MOBILE_SCALING = "49-mobile"
 
 # How an exported 'tf' module builds its backbone in TF Model Garden; docs/export.md quotes it.
 TF_RECIPE = """\
@@ -43,6 +47,16 @@ backbone = spinenet.SpineNet(
     block_specs=spinenet.build_block_specs(BLOCK_SPECS),
     **SCALING)
 """
+TF_MOBILE_RECIPE = """\
+import tensorflow as tf
+from official.vision.modeling.backbones import spinenet_mobile
+
+backbone = spinenet_mobile.SpineNetMobile(
+    input_specs=tf.keras.layers.InputSpec(shape=[None, INPUT_SIZE, INPUT_SIZE, 3]),
+    min_level=MIN_LEVEL, max_level=MAX_LEVEL,
+    block_specs=spinenet_mobile.build_block_specs(BLOCK_SPECS),
+    **SCALING)
+"""
 _TF_BLOCK_COMMENT = "# (level, block_fn, (input_offset0, input_offset1), is_output); net[0], net[1] are the stem."
 
 
@@ -53,7 +67,7 @@ def export_spec(spec: ArchitectureSpec, fmt: str, scaling: Scaling | None = None
       spec: a valid spec (checked with ``validate``).
       fmt: one of ``FORMATS``: 'json', 'python' or 'tf'.
       scaling: only for 'tf', the widths written to ``SCALING``; defaults to
-        SpineNet-49's (``get_scaling('49')``).
+        SpineNet-49's (``get_scaling('49')``), Mobile SpineNet-49's for a mobile spec.
 
     Raises:
       ValueError: on an unknown format, an invalid spec (``SpecError``), or a
@@ -71,7 +85,8 @@ def export_spec(spec: ArchitectureSpec, fmt: str, scaling: Scaling | None = None
         )
     if fmt == "python":
         return python_module(spec)
-    return tf_module(spec, scaling or get_scaling(DEFAULT_SCALING))
+    default = DEFAULT_MOBILE_SCALING if spec.is_mobile else DEFAULT_SCALING
+    return tf_module(spec, scaling or get_scaling(default))
 
 
 def _tuple_lines(spec: SpineNetSpec) -> list[str]:
@@ -97,19 +112,26 @@ def python_module(spec: SpineNetSpec) -> str:
         comment,
         *_tuple_lines(spec),
         f"STEM_LEVELS = {spec.stem.levels!r}",
+        *([f"STEM_BLOCK_FN = {spec.stem.block_fn!r}"] if spec.is_mobile else []),
         f"MIN_LEVEL = {spec.min_level!r}",
         f"MAX_LEVEL = {spec.max_level!r}",
         "",
         "SPEC = spec_from_tuples(",
-        f"    BLOCK_SPECS, stem=StemSpec(STEM_LEVELS), name={spec.name!r}, "
-        "min_level=MIN_LEVEL, max_level=MAX_LEVEL",
+        f"    BLOCK_SPECS, stem=StemSpec(STEM_LEVELS{', STEM_BLOCK_FN' if spec.is_mobile else ''}), "
+        f"name={spec.name!r}, min_level=MIN_LEVEL, max_level=MAX_LEVEL",
         ")",
     ]
     return "\n".join(lines) + "\n"
 
 
 def check_tf_expressible(spec: SpineNetSpec) -> None:
-    """Raises ``ValueError`` if TF Model Garden's SpineNet would build another network."""
+    """Raises ``ValueError`` if TF Model Garden's SpineNet (SpineNetMobile) would build another network."""
+    if spec.is_mobile:
+        if spec.stem != MOBILE_STEM:
+            raise ValueError(f"spec {spec.name!r}: stem {list(spec.stem.levels)} cannot be exported to TF Model "
+                             f"Garden, whose SpineNetMobile always builds an L1 and an L2 MBConv stem block "
+                             f"(stem {list(MOBILE_STEM.levels)}). Export it with fmt='json' or fmt='python'.")
+        return
     if spec.stem.levels != TF_STEM_LEVELS:
         raise ValueError(
             f"spec {spec.name!r}: stem {list(spec.stem.levels)} cannot be exported to TF Model "
@@ -123,12 +145,15 @@ def check_tf_expressible(spec: SpineNetSpec) -> None:
     # two-block stem the cases agree: block 0's parents must be net[0], net[1].
 
 
-def _scaling_lines(scaling: Scaling) -> list[str]:
+def _scaling_lines(scaling: Scaling, mobile: bool) -> list[str]:
+    # SpineNetMobile takes no alpha; it takes the MBConv ratios (its config's se_ratio, expand_ratio).
+    width = [f"    'resample_alpha': {scaling.resample_alpha!r},"] if not mobile else [
+        f"    'se_ratio': {scaling.mbconv_se_ratio!r},", f"    'expand_ratio': {scaling.mbconv_expand_ratio!r},"]
     return [
         "SCALING = {",
         f"    'endpoints_num_filters': {scaling.endpoints_num_filters!r},",
         f"    'filter_size_scale': {scaling.filter_size_scale!r},",
-        f"    'resample_alpha': {scaling.resample_alpha!r},",
+        *width,
         f"    'block_repeats': {scaling.block_repeats!r},",
         "}",
     ]
@@ -137,16 +162,18 @@ def _scaling_lines(scaling: Scaling) -> list[str]:
 def tf_module(spec: SpineNetSpec, scaling: Scaling) -> str:
     """The TF Model Garden module text (see the module docstring)."""
     check_tf_expressible(spec)
+    module = "spinenet_mobile" if spec.is_mobile else "spinenet"
+    recipe = TF_MOBILE_RECIPE if spec.is_mobile else TF_RECIPE
     lines = [
         '"""SpineNet block specs for TF Model Garden, exported by spinenet-nas (format \'tf\').',
         "",
         "BLOCK_SPECS has the form of SPINENET_BLOCK_SPECS in",
-        "official/vision/modeling/backbones/spinenet.py; SCALING that of a SCALING_MAP entry.",
-        "The backbone config factory (type 'spinenet', model_id) always uses the built-in",
+        f"official/vision/modeling/backbones/{module}.py; SCALING that of a SCALING_MAP entry.",
+        f"The backbone config factory (type '{module}', model_id) always uses the built-in",
         "SPINENET_BLOCK_SPECS, so build the backbone with the constructor, after",
         "`from <this module> import *`:",
         "",
-        *("    " + line if line else "" for line in TF_RECIPE.splitlines()),
+        *("    " + line if line else "" for line in recipe.splitlines()),
         "",
         "input_specs with the input size is needed: TF merges a block that feeds no other",
         "into the output of its level only where their static shapes match, so without",
@@ -159,7 +186,7 @@ def tf_module(spec: SpineNetSpec, scaling: Scaling) -> str:
         _TF_BLOCK_COMMENT,
         *_tuple_lines(spec),
         "",
-        *_scaling_lines(scaling),
+        *_scaling_lines(scaling, spec.is_mobile),
         "",
         f"MIN_LEVEL = {spec.min_level!r}",
         f"MAX_LEVEL = {spec.max_level!r}",

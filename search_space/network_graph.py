@@ -15,7 +15,7 @@ import dataclasses
 import math
 
 from search_space.scaling import Scaling, block_filters
-from search_space.spec import BOTTLENECK, EXPANSION, SpineNetSpec
+from search_space.spec import EXPANSION, SpineNetSpec
 
 
 @dataclasses.dataclass(frozen=True)
@@ -25,9 +25,9 @@ class Node:
     Attributes:
       index: position in ``net``.
       block: spec block index, or None for a stem group.
-      level, block_fn: as in the spec (stem groups are bottlenecks).
-      filters: the block's width C (its 3x3 conv width).
-      channels: output channels, 4C for a bottleneck, C for a residual block.
+      level, block_fn: as in the spec (stem groups: the stem's block type).
+      filters: the block's width C (its 3x3 conv width; an MBConv block's output width).
+      channels: output channels, 4C for a bottleneck, C for a residual or MBConv block.
       size: spatial size (square), ceil(input_size / 2**level).
       parents: nodes resampled into this block (empty for the stem).
       merged: zero-out-degree nodes added raw into this output block.
@@ -66,16 +66,17 @@ def level_size(input_size: int, level: int) -> int:
 
 def _stem_nodes(spec: SpineNetSpec, scaling: Scaling) -> list[Node]:
     nodes = []
+    block_fn = spec.stem.block_fn
     for i, level in enumerate(spec.stem.levels):
-        filters = block_filters(level, scaling.filter_size_scale)
+        filters = block_filters(level, scaling.filter_size_scale, spec.is_mobile)
         nodes.append(
             Node(
                 index=i,
                 block=None,
                 level=level,
-                block_fn=BOTTLENECK,
+                block_fn=block_fn,
                 filters=filters,
-                channels=filters * EXPANSION[BOTTLENECK],
+                channels=filters * EXPANSION[block_fn],
                 size=level_size(scaling.input_size, level),
                 stem_input=i - 1 if i else None,
             )
@@ -98,7 +99,7 @@ def resolve(spec: SpineNetSpec, scaling: Scaling) -> tuple[Node, ...]:
     out_degree = _out_degrees(spec)
     num_blocks = len(spec.blocks)
     for k, block in enumerate(spec.blocks):
-        filters = block_filters(block.level, scaling.filter_size_scale)
+        filters = block_filters(block.level, scaling.filter_size_scale, spec.is_mobile)
         channels = filters * EXPANSION[block.block_fn]
         size = level_size(scaling.input_size, block.level)
         for parent in block.parents:

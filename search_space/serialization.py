@@ -13,7 +13,8 @@ Official tuples, as in TF Model Garden's and the TPU repository's
     [(2, 'bottleneck', (0, 1), False), (4, 'residual', (0, 1), False), ...]
 
 Both the 15-block (paper) and the 16-block (TF Model Garden) SpineNet-49 lists
-read; the tuple form implies SpineNet's two-block L2 stem unless a stem is given.
+read; the tuple form implies SpineNet's two-block L2 stem (Mobile SpineNet's for a
+list of MBConv blocks) unless a stem is given.
 Parsing checks form only (types, arity, unknown keys); ``validation`` checks
 meaning. Every error is a ``SpecError`` naming the path and the bad value.
 """
@@ -27,7 +28,8 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from search_space.errors import SpecError
-from search_space.spec import ArchitectureSpec, BlockSpec, ResNetFpnSpec, SpineNetSpec, StemSpec
+from search_space.spec import (BOTTLENECK, MBCONV, MOBILE_STEM, ArchitectureSpec, BlockSpec, ResNetFpnSpec,
+                               SpineNetSpec, StemSpec)
 
 _SPINENET_KEYS = {"kind", "name", "stem", "min_level", "max_level", "blocks"}
 _RESNET_FPN_KEYS = {"kind", "name", "blocks_per_level", "min_level", "max_level"}
@@ -111,15 +113,21 @@ def block_from_tuple(entry: Any, where: str) -> BlockSpec:
 def spec_from_tuples(
     entries: Sequence[Any],
     *,
-    stem: StemSpec = StemSpec(),
+    stem: StemSpec | None = None,
     name: str = "custom",
     min_level: int = 3,
     max_level: int = 7,
 ) -> SpineNetSpec:
-    """A SpineNet spec from the official block-spec tuples."""
+    """A SpineNet spec from the official block-spec tuples.
+
+    Without a ``stem``, a list of MBConv blocks gets Mobile SpineNet's stem (as TF's ``SpineNetMobile``
+    builds it) and any other list SpineNet's two L2 bottleneck groups.
+    """
     if not isinstance(entries, (list, tuple)) or not entries:
         raise SpecError(f"block specs: expected a non-empty list of tuples, got {entries!r}")
     blocks = tuple(block_from_tuple(e, f"block {i}") for i, e in enumerate(entries))
+    if stem is None:
+        stem = MOBILE_STEM if all(block.block_fn == MBCONV for block in blocks) else StemSpec()
     return SpineNetSpec(blocks=blocks, stem=stem, min_level=min_level, max_level=max_level, name=name)
 
 
@@ -141,11 +149,24 @@ def spec_to_dict(spec: ArchitectureSpec) -> dict[str, Any]:
     return {
         "kind": spec.kind,
         "name": spec.name,
-        "stem": {"levels": list(spec.stem.levels)},
+        "stem": _stem_to_dict(spec.stem),
         "min_level": spec.min_level,
         "max_level": spec.max_level,
         "blocks": [block_to_dict(b) for b in spec.blocks],
     }
+
+
+def _stem_to_dict(stem: StemSpec) -> dict[str, Any]:
+    # The block type only where it is not the default, so that SpineNet specs keep their JSON.
+    return {"levels": list(stem.levels), **({"block_fn": stem.block_fn} if stem.block_fn != BOTTLENECK else {})}
+
+
+def _stem_from_dict(data: Any) -> StemSpec:
+    if not isinstance(data, dict):
+        raise SpecError(f"spec.stem: expected an object such as {{\"levels\": [2, 2]}}, got {data!r}")
+    _check_keys(data, {"levels", "block_fn"}, "spec.stem")
+    return StemSpec(_int_list(data.get("levels", [2, 2]), "spec.stem.levels"),
+                    _str(data.get("block_fn", BOTTLENECK), "spec.stem.block_fn"))
 
 
 def spec_from_dict(data: Any) -> ArchitectureSpec:
@@ -169,11 +190,9 @@ def spec_from_dict(data: Any) -> ArchitectureSpec:
     blocks = data["blocks"]
     if not isinstance(blocks, list):
         raise SpecError(f"spec.blocks: expected a list, got {blocks!r}")
-    stem_data = data.get("stem", {"levels": [2, 2]})
-    _check_keys(stem_data, {"levels"}, "spec.stem")
     return SpineNetSpec(
         blocks=tuple(block_from_dict(b, f"spec.blocks[{i}]") for i, b in enumerate(blocks)),
-        stem=StemSpec(_int_list(stem_data.get("levels", [2, 2]), "spec.stem.levels")),
+        stem=_stem_from_dict(data.get("stem", {"levels": [2, 2]})),
         min_level=_int(data.get("min_level", 3), "spec.min_level"),
         max_level=_int(data.get("max_level", 7), "spec.max_level"),
         name=_str(data.get("name", "custom"), "spec.name"),
@@ -219,21 +238,25 @@ def spec_from_tuples_text(text: str, name: str = "custom") -> SpineNetSpec:
 
 
 # Settings an exported module (``export_spec(spec, 'python')``) defines next to its tuples.
-_MODULE_SETTING = re.compile(r"^(STEM_LEVELS|MIN_LEVEL|MAX_LEVEL)\s*=\s*(.+?)\s*(?:#.*)?$", re.M)
+_MODULE_SETTING = re.compile(r"^(STEM_LEVELS|STEM_BLOCK_FN|MIN_LEVEL|MAX_LEVEL)\s*=\s*(.+?)\s*(?:#.*)?$", re.M)
 
 
 def _module_settings(text: str) -> dict[str, Any]:
     """``stem``, ``min_level`` and ``max_level`` when the source sets them; else the defaults."""
-    settings = {}
+    settings, stem = {}, {}
     for key, value in _MODULE_SETTING.findall(text):
         try:
             literal = ast.literal_eval(value)
         except (ValueError, SyntaxError):
             raise SpecError(f"{key} = {value}: expected a literal, e.g. {key} = 3") from None
         if key == "STEM_LEVELS":
-            settings["stem"] = StemSpec(_int_list(literal, key))
+            stem["levels"] = _int_list(literal, key)
+        elif key == "STEM_BLOCK_FN":
+            stem["block_fn"] = _str(literal, key)
         else:
             settings[key.lower()] = _int(literal, key)
+    if stem:
+        settings["stem"] = StemSpec(**stem)
     return settings
 
 

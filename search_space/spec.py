@@ -20,9 +20,10 @@ from typing import Literal, Union
 BOTTLENECK = "bottleneck"
 RESIDUAL = "residual"
 BLOCK_FNS = (BOTTLENECK, RESIDUAL)
-# Mobile SpineNet's inverted bottleneck (``search_space.mbconv``), built and counted block by block; spec
-# support follows with the Mobile SpineNet family.
+# Mobile SpineNet's inverted bottleneck (``search_space.mbconv``): a network of MBConv blocks is a Mobile
+# SpineNet, with its own stem, widths and resampling (``docs/mobile-spinenet.md``).
 MBCONV = "mbconv"
+MOBILE_BLOCK_FNS = (MBCONV,)
 
 # Output channels of a block relative to its width C: 4C for a bottleneck, C otherwise.
 EXPANSION = {BOTTLENECK: 4, RESIDUAL: 1, MBCONV: 1}
@@ -64,9 +65,14 @@ class StemSpec:
 
     SpineNet's stem is ``(2, 2)``; R35-SP18's ResNet stem {L2:2, L3:3, L4:5, L5:1}
     is ``(2, 2, 3, 3, 3, 4, 4, 4, 4, 4, 5)``.
+
+    With ``block_fn='mbconv'`` it is Mobile SpineNet's stem: a 3x3/2 conv (8 filters
+    before scaling, no pool) then MBConv groups, ``(1, 2)``: an L1 block and an L2
+    block of stride 2.
     """
 
     levels: tuple[int, ...] = (2, 2)
+    block_fn: str = BOTTLENECK
 
     def __post_init__(self):
         object.__setattr__(self, "levels", tuple(self.levels))
@@ -78,6 +84,11 @@ class StemSpec:
         for level in sorted(blocks_per_level):
             levels.extend([level] * blocks_per_level[level])
         return cls(tuple(levels))
+
+    @property
+    def first_level(self) -> int:
+        """The level of the stem conv's output, where the first stem group must be."""
+        return 1 if self.block_fn == MBCONV else 2
 
     def allocation(self) -> dict[int, int]:
         """Blocks per level, the inverse of ``from_allocation``."""
@@ -110,6 +121,11 @@ class SpineNetSpec:
     def num_stem(self) -> int:
         return len(self.stem.levels)
 
+    @property
+    def is_mobile(self) -> bool:
+        """A Mobile SpineNet: MBConv stem and blocks, mobile widths, resampling by depthwise convs."""
+        return self.stem.block_fn == MBCONV
+
     def block_tuples(self) -> list[tuple[int, str, tuple[int, int], bool]]:
         return [block.as_tuple() for block in self.blocks]
 
@@ -134,3 +150,6 @@ class ResNetFpnSpec:
 
 
 ArchitectureSpec = Union[SpineNetSpec, ResNetFpnSpec]
+
+
+MOBILE_STEM = StemSpec((1, 2), MBCONV)

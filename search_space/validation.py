@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from search_space.errors import SpecError
 from search_space.scaling import MAX_BLOCK_LEVEL, MIN_BLOCK_LEVEL
-from search_space.spec import BLOCK_FNS, ArchitectureSpec, ResNetFpnSpec, SpineNetSpec
+from search_space.spec import (BLOCK_FNS, BOTTLENECK, MBCONV, MOBILE_BLOCK_FNS, ArchitectureSpec, ResNetFpnSpec,
+                               SpineNetSpec)
 
-STEM_FIRST_LEVEL = 2  # after the 7x7/2 conv and the 3x3/2 max pool
+STEM_BLOCK_FNS = (BOTTLENECK, MBCONV)
 
 
 def validate(spec: ArchitectureSpec, input_size: int | None = None) -> ArchitectureSpec:
@@ -60,14 +61,19 @@ def _validate_output_range(min_level: int, max_level: int) -> None:
 
 
 def _validate_stem(spec: SpineNetSpec) -> None:
-    levels = spec.stem.levels
+    levels, first = spec.stem.levels, spec.stem.first_level
+    if spec.stem.block_fn not in STEM_BLOCK_FNS:
+        raise SpecError(f"stem block type {spec.stem.block_fn!r} is unknown; use 'bottleneck' (SpineNet) or "
+                        "'mbconv' (Mobile SpineNet)")
     if len(levels) < 2:
         raise SpecError(
             f"stem {list(levels)} has {len(levels)} block(s); the first block needs two distinct "
             "parents, so give the stem at least 2 blocks, e.g. [2, 2]"
         )
-    if levels[0] != STEM_FIRST_LEVEL:
-        raise SpecError(f"stem block 0 is at level {levels[0]}; a stem starts at level {STEM_FIRST_LEVEL}")
+    if levels[0] != first:
+        after = "the 3x3/2 conv" if spec.is_mobile else "the 7x7/2 conv and the 3x3/2 max pool"
+        raise SpecError(f"stem block 0 is at level {levels[0]}; a {spec.stem.block_fn} stem starts at level "
+                        f"{first}, after {after}")
     for i in range(1, len(levels)):
         step = levels[i] - levels[i - 1]
         if step not in (0, 1):
@@ -83,8 +89,13 @@ def _validate_block(spec: SpineNetSpec, index: int) -> None:
     block = spec.blocks[index]
     net_index = spec.num_stem + index
     where = f"block {index} (net[{net_index}])"
-    if block.block_fn not in BLOCK_FNS:
-        raise SpecError(f"{where}: unknown block type {block.block_fn!r}; use one of {list(BLOCK_FNS)}")
+    allowed = MOBILE_BLOCK_FNS if spec.is_mobile else BLOCK_FNS
+    if block.block_fn not in BLOCK_FNS + MOBILE_BLOCK_FNS:
+        raise SpecError(f"{where}: unknown block type {block.block_fn!r}; use one of {list(allowed)}")
+    if block.block_fn not in allowed:
+        family = "a Mobile SpineNet (mbconv stem)" if spec.is_mobile else "a SpineNet with a bottleneck stem"
+        raise SpecError(f"{where}: block type {block.block_fn!r} cannot be built in {family}; use one of "
+                        f"{list(allowed)}, or the stem of the other family")
     if not MIN_BLOCK_LEVEL <= block.level <= MAX_BLOCK_LEVEL:
         raise SpecError(
             f"{where}: level {block.level} is outside the supported levels "

@@ -1,4 +1,5 @@
-"""Cross-scale resampling with alpha (TF ``_resample_with_alpha``, ``spinenet.md`` §3.2)."""
+"""Cross-scale resampling: SpineNet's with alpha (TF ``_resample_with_alpha``, ``spinenet.md`` §3.2) and
+Mobile SpineNet's with depthwise convs (TF ``_resample_with_sepconv``)."""
 
 from __future__ import annotations
 
@@ -40,5 +41,26 @@ class Resample(nn.Module):
                 x = max_pool_3x3_s2(x, opts)
                 size = -(-size // 2)
         elif size < self.target_size:
+            x = nearest_upsample(x, self.target_size // size)
+        return ConvBN(self.target_channels, 1, activate=False, options=opts, name="expand")(x, train)
+
+
+class DepthwiseResample(nn.Module):
+    """Mobile SpineNet's resampling: no reduction; a 3x3/2 depthwise conv (BN, act) per halving, or nearest
+    upsampling; then a 1x1 conv to ``target_channels`` with BN and no activation.
+    """
+
+    target_channels: int
+    input_size: int
+    target_size: int
+    options: BackboneOptions = BackboneOptions()
+
+    @nn.compact
+    def __call__(self, x: jax.Array, train: bool) -> jax.Array:
+        opts, size, step = self.options, self.input_size, 0
+        while size > self.target_size:
+            x = ConvBN(x.shape[-1], 3, 2, depthwise=True, options=opts, name=f"down_{step}")(x, train)
+            size, step = -(-size // 2), step + 1
+        if size < self.target_size:
             x = nearest_upsample(x, self.target_size // size)
         return ConvBN(self.target_channels, 1, activate=False, options=opts, name="expand")(x, train)

@@ -4,10 +4,11 @@ The module walks the nodes that ``search_space.network_graph.resolve`` derives
 from the spec, so the network it builds is, node for node, the one the cost
 accounting counts. Parameter names follow the nodes::
 
-    stem/conv, stem/bn                       7x7/2 conv, 64 filters
-    stem_group_{i}/block_{r}/conv_{j}        stem bottleneck groups (net[i])
-    block_{k}/resample_{p}/{reduce,down,expand}
-    block_{k}/group/block_{r}/conv_{j}       spec block k (net[len(stem)+k])
+    stem/conv, stem/bn                       7x7/2 conv, 64 filters (Mobile SpineNet: 3x3/2, 8 scaled)
+    stem_group_{i}/block_{r}/...             stem block groups (net[i])
+    block_{k}/resample_{p}/{reduce,down,expand}    (Mobile SpineNet: down_{j}, expand)
+    block_{k}/group/block_{r}/...            spec block k (net[len(stem)+k]); conv_{j} in ResNet blocks,
+                                             expand, depthwise, se, project in MBConv blocks
     endpoint_{level}                          1x1 conv, BN, act to P{level}
 """
 
@@ -19,9 +20,9 @@ import jax
 from proxy_task.backbones.blocks import BlockGroup
 from proxy_task.backbones.layers import ConvBN, activation_fn, max_pool_3x3_s2
 from proxy_task.backbones.options import BackboneOptions
-from proxy_task.backbones.resample import Resample
+from proxy_task.backbones.resample import DepthwiseResample, Resample
 from search_space.network_graph import Node, endpoint_nodes, resolve
-from search_space.scaling import STEM_CONV_FILTERS, Scaling
+from search_space.scaling import Scaling, stem_conv
 from search_space.spec import SpineNetSpec
 from search_space.validation import validate
 
@@ -31,8 +32,8 @@ class PermutedBlock(nn.Module):
 
     node: Node
     parents: tuple[Node, ...]
-    alpha: float
-    repeats: int
+    scaling: Scaling
+    mobile: bool = False
     options: BackboneOptions = BackboneOptions()
 
     @nn.compact
@@ -40,16 +41,18 @@ class PermutedBlock(nn.Module):
         node, opts = self.node, self.options
         fused = []
         for p, (parent, feature) in enumerate(zip(self.parents, parent_features)):
-            resample = Resample(
-                int(parent.filters * self.alpha), node.channels, parent.size, node.size,
-                options=opts, name=f"resample_{p}",
-            )
+            if self.mobile:
+                resample = DepthwiseResample(node.channels, parent.size, node.size, opts, name=f"resample_{p}")
+            else:
+                resample = Resample(int(parent.filters * self.scaling.resample_alpha), node.channels, parent.size,
+                                    node.size, options=opts, name=f"resample_{p}")
             fused.append(resample(feature, train))
         fused += [feature.astype(fused[0].dtype) for feature in merged_features]
         x = activation_fn(opts.activation)(sum(fused[1:], fused[0]))
         drop_rate = opts.stochastic_depth_rate * node.drop_fraction
         return BlockGroup(
-            node.block_fn, node.filters, 1, self.repeats, drop_rate, options=opts, name="group"
+            node.block_fn, node.filters, 1, self.scaling.block_repeats, drop_rate, options=opts,
+            mbconv=self.scaling.mbconv(), name="group",
         )(x, train)
 
 
@@ -67,9 +70,11 @@ class SpineNet(nn.Module):
             raise ValueError(f"SpineNet expects square inputs, got {images.shape[1]}x{images.shape[2]}")
         validate(self.spec, size)
         nodes = resolve(self.spec, self.scaling.replace(input_size=size))
-        opts = self.options
-        x = ConvBN(STEM_CONV_FILTERS, 7, 2, options=opts, name="stem")(images.astype(opts.dtype), train)
-        x = max_pool_3x3_s2(x, opts)
+        opts, mobile = self.options, self.spec.is_mobile
+        kernel, filters = stem_conv(mobile, self.scaling.filter_size_scale)
+        x = ConvBN(filters, kernel, 2, options=opts, name="stem")(images.astype(opts.dtype), train)
+        if not mobile:
+            x = max_pool_3x3_s2(x, opts)
         features: dict[int, jax.Array] = {}
         for node in nodes:
             if not node.used:
@@ -78,8 +83,8 @@ class SpineNet(nn.Module):
                 features[node.index] = self._stem_group(node, nodes, features, x, train)
             else:
                 block = PermutedBlock(
-                    node, tuple(nodes[p] for p in node.parents), self.scaling.resample_alpha,
-                    self.scaling.block_repeats, options=opts, name=f"block_{node.block}",
+                    node, tuple(nodes[p] for p in node.parents), self.scaling, mobile, options=opts,
+                    name=f"block_{node.block}",
                 )
                 features[node.index] = block(
                     [features[p] for p in node.parents], [features[m] for m in node.merged], train
@@ -97,6 +102,6 @@ class SpineNet(nn.Module):
         stride = 2 if previous and previous.level < node.level else 1
         group = BlockGroup(
             node.block_fn, node.filters, stride, self.scaling.block_repeats,
-            options=self.options, name=f"stem_group_{node.index}",
+            options=self.options, mbconv=self.scaling.mbconv(), name=f"stem_group_{node.index}",
         )
         return group(x, train)

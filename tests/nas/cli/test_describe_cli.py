@@ -31,6 +31,16 @@ def test_describe_variants(capsys, args, fragment):
     assert fragment in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("name, params", [
+    ("spinenet-49-mobile", "2,268,708"), ("spinenet-49s-mobile", "975,678"), ("spinenet-49xs-mobile", "842,456"),
+])
+def test_describe_mobile_spinenet_prints_the_official_parameter_count(capsys, name, params):
+    assert main(["describe", name]) == 0
+    out = capsys.readouterr().out
+    assert f"backbone                     {params}" in out
+    assert "MBConv expansion 6, SE ratio 0.2" in out and "resample_alpha" not in out
+
+
 def test_describe_json_file(tmp_path, capsys):
     path = tmp_path / "arch.json"
     path.write_text(spec_to_json(SPINENET_49))
