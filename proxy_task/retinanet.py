@@ -30,6 +30,7 @@ class RetinaNet(nn.Module):
         features = build_backbone(self.spec, self.scaling, self.options, name="backbone")(images, train)
         head = RetinaNetHead(
             self.num_classes, self.scaling.head_num_convs, self.scaling.head_num_filters,
-            num_anchors=self.num_anchors, options=self.options, name="head",
+            num_anchors=self.num_anchors, separable=self.scaling.head_separable, options=self.options,
+            name="head",
         )
         return head(features, train)

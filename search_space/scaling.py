@@ -4,10 +4,10 @@ One spec is built at many sizes (SpineNet-49S/49/96/143/143L/190, and the
 search proxy). A ``Scaling`` holds everything besides the architecture:
 backbone widths (``filter_size_scale``, ``endpoints_num_filters``,
 ``resample_alpha``, ``block_repeats``, and for MBConv blocks the expansion and
-squeeze-and-excitation ratios), the RetinaNet head (convs x filters), the input
-size and the anchor size. Values are those of TF Model Garden's ``SCALING_MAP``
-(Mobile SpineNet's too) and the TPU and TF Model Garden RetinaNet configs
-(``spinenet.md`` §2).
+squeeze-and-excitation ratios), the RetinaNet head (convs x filters, separable
+convs or not), the input size and the anchor size. Values are those of TF Model
+Garden's ``SCALING_MAP`` (Mobile SpineNet's too) and the TPU and TF Model Garden
+RetinaNet configs (``spinenet.md`` §2).
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ class Scaling:
     anchor_size: float = 3.0
     mbconv_expand_ratio: int = 6
     mbconv_se_ratio: float = 0.2
+    head_separable: bool = False
 
     def replace(self, **changes) -> "Scaling":
         return dataclasses.replace(self, **changes)
@@ -70,9 +71,9 @@ SCALINGS: dict[str, Scaling] = {
     # endpoints and head 64, 512 px.
     "proxy": Scaling(0.25, 64, 0.25, 1, 4, 64, 512, 3.0),
     # Mobile SpineNet (TF Model Garden's mobile SCALING_MAP and RetinaNet configs); alpha is unused there.
-    "49-mobile": Scaling(1.0, 48, 0.5, 1, 4, 48, 384, 3.0),
-    "49S-mobile": Scaling(0.65, 40, 0.5, 1, 4, 40, 384, 3.0),
-    "49XS-mobile": Scaling(0.6, 24, 0.5, 1, 4, 24, 256, 3.0),
+    "49-mobile": Scaling(1.0, 48, 0.5, 1, 4, 48, 384, 3.0, head_separable=True),
+    "49S-mobile": Scaling(0.65, 40, 0.5, 1, 4, 40, 384, 3.0, head_separable=True),
+    "49XS-mobile": Scaling(0.6, 24, 0.5, 1, 4, 24, 256, 3.0, head_separable=True),
 }
 
 

@@ -1,12 +1,13 @@
 """Layers of the RetinaNet head (TF ``RetinaNetHead``, TPU ``RetinanetHead``).
 
 Class and box subnets of ``head_num_convs`` 3x3 convs with bias, shared across
-levels, each followed by a BN per level; then 3x3 predictors with bias.
+levels, each followed by a BN per level; then 3x3 predictors with bias. With
+``head_separable`` each of those convs is a 3x3 depthwise conv and a 1x1 conv with bias.
 """
 
 from __future__ import annotations
 
-from search_space.cost.layers import Conv, Layer, Norm
+from search_space.cost.layers import Conv, DepthwiseConv, Layer, Norm
 from search_space.network_graph import level_size
 from search_space.scaling import Scaling
 
@@ -25,8 +26,15 @@ def head_layers(
     for net, outputs in (("class_net", num_classes), ("box_net", BOX_COORDINATES)):
         c_in = scaling.endpoints_num_filters
         for i in range(scaling.head_num_convs):
-            layers.append(Conv(f"{net}/conv_{i}", 3, c_in, width, sizes, bias=True))
+            layers += _conv(f"{net}/conv_{i}", c_in, width, sizes, scaling.head_separable)
             layers += [Norm(f"{net}/bn_{i}_l{level}", width) for level in levels]
             c_in = width
-        layers.append(Conv(f"{net}/predict", 3, c_in, outputs * ANCHORS_PER_LOCATION, sizes, bias=True))
+        layers += _conv(f"{net}/predict", c_in, outputs * ANCHORS_PER_LOCATION, sizes, scaling.head_separable)
     return layers
+
+
+def _conv(path: str, c_in: int, c_out: int, sizes: tuple[int, ...], separable: bool) -> list[Layer]:
+    if separable:
+        return [DepthwiseConv(f"{path}/depthwise", 3, c_in, sizes), Conv(f"{path}/pointwise", 1, c_in, c_out, sizes,
+                                                                         bias=True)]
+    return [Conv(path, 3, c_in, c_out, sizes, bias=True)]

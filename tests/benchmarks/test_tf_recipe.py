@@ -6,6 +6,7 @@ The build runs in TF Model Garden's own environment, ``.venv-tfmg``
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import textwrap
@@ -14,10 +15,11 @@ import numpy as np
 import pytest
 
 from search_space.sampling import sample_uniform
-from search_space import SPINENET_49, decode, export_spec, get_builtin, get_scaling
+from search_space import SPINENET_49, SPINENET_49_MOBILE, decode, export_spec, get_builtin, get_scaling
 from search_space.cost import count_cost
-from search_space.export import TF_RECIPE
+from search_space.export import TF_MOBILE_RECIPE, TF_RECIPE
 from search_space.spaces import get_space
+from search_space.spec import MBCONV, MOBILE_STEM
 from speed_tf import TF_PYTHON  # benchmarks/: the one path of TF Model Garden's environment
 
 from tests.paths import REPO
@@ -61,6 +63,31 @@ def test_the_recipe_builds_exported_specs_with_our_parameter_counts(tmp_path):
         path.write_text(export_spec(spec, "tf", scaling))
         expected[str(path)] = count_cost(spec, scaling).backbone_params
     run = subprocess.run([str(TF_PYTHON), "-c", BUILD, *expected], input=TF_RECIPE, capture_output=True,
+                         text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    [line] = [line for line in run.stdout.splitlines() if line.startswith("COUNTS ")]
+    assert json.loads(line.removeprefix("COUNTS ")) == expected
+
+
+def mobile_specs(random_specs):
+    """Mobile SpineNet-49 and random networks of MBConv blocks (with their dangling blocks and odd levels)."""
+    specs = [spec for spec in random_specs(30, seed=7) if spec.num_stem == 2][:4]
+    mobile = [dataclasses.replace(spec, stem=MOBILE_STEM, blocks=tuple(
+        dataclasses.replace(block, block_fn=MBCONV) for block in spec.blocks)) for spec in specs]
+    return [SPINENET_49_MOBILE, *mobile]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not TF_PYTHON.exists(), reason="needs .venv-tfmg (benchmarks/tf_model_garden/setup_env.sh)")
+@pytest.mark.parametrize("variant", ["49-mobile", "49XS-mobile"])
+def test_spinenet_mobile_builds_exported_mobile_specs_with_our_parameter_counts(variant, random_specs, tmp_path):
+    scaling = get_scaling(variant).replace(input_size=256)
+    expected = {}
+    for index, spec in enumerate(mobile_specs(random_specs)):
+        path = tmp_path / f"mobile_{index}.py"
+        path.write_text(export_spec(spec, "tf", scaling))
+        expected[str(path)] = count_cost(spec, scaling).backbone_params
+    run = subprocess.run([str(TF_PYTHON), "-c", BUILD, *expected], input=TF_MOBILE_RECIPE, capture_output=True,
                          text=True, timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]
     [line] = [line for line in run.stdout.splitlines() if line.startswith("COUNTS ")]

@@ -6,12 +6,16 @@ import pytest
 from flax.traverse_util import flatten_dict
 
 from proxy_task.backbones import build_backbone
+from proxy_task.retinanet_head import RetinaNetHead
 from search_space import SPINENET_49_MOBILE, get_builtin, get_scaling
-from search_space.cost import backbone_layers, count_cost, expected_param_shapes
+from search_space.cost import backbone_layers, count_cost, expected_param_shapes, head_layers
 
 # Trainable parameters of TF Model Garden 2.20's SpineNetMobile (model_id 49, 49S, 49XS; se_ratio 0.2,
 # expand_ratio 6), as docs/mobile-spinenet.md records them.
 TF_MODEL_GARDEN_PARAMS = {"49-mobile": 2_268_708, "49S-mobile": 975_678, "49XS-mobile": 842_456}
+# The detectors of the paper's Table 10: RetinaNet with separable convs in the class and box nets (4 x 48, 4 x 40,
+# 4 x 24; 91 classes, 9 anchors), trainable parameters as TF Model Garden 2.20 builds them.
+TF_MODEL_GARDEN_DETECTOR_PARAMS = {"49-mobile": 2_337_579, "49S-mobile": 1_030_653, "49XS-mobile": 872_711}
 
 
 def param_shapes(module, size: int) -> dict[str, tuple[int, ...]]:
@@ -27,6 +31,21 @@ def test_parameters_equal_tf_model_garden(variant):
     actual = param_shapes(build_backbone(SPINENET_49_MOBILE, small), 128)
     assert actual == expected_param_shapes(backbone_layers(SPINENET_49_MOBILE, small))
     assert sum(int(jnp.prod(jnp.array(shape))) for shape in actual.values()) == TF_MODEL_GARDEN_PARAMS[variant]
+
+
+@pytest.mark.parametrize("variant", sorted(TF_MODEL_GARDEN_PARAMS))
+def test_detector_parameters_equal_tf_model_garden(variant):
+    scaling = get_scaling(variant)
+    assert scaling.head_separable
+    assert count_cost(SPINENET_49_MOBILE, scaling).total_params == TF_MODEL_GARDEN_DETECTOR_PARAMS[variant]
+    width = scaling.endpoints_num_filters
+    features = {level: jnp.zeros((1, 128 >> level, 128 >> level, width)) for level in range(3, 8)}
+    head = RetinaNetHead(91, scaling.head_num_convs, scaling.head_num_filters, separable=True)
+    variables = jax.eval_shape(lambda: head.init(jax.random.key(0), features))
+    actual = {"/".join(path): tuple(leaf.shape) for path, leaf in flatten_dict(variables["params"]).items()}
+    assert actual == expected_param_shapes(head_layers(scaling.replace(input_size=128)))
+    assert actual["class_net/conv_0/depthwise/kernel"] == (3, 3, 1, width)
+    assert actual["class_net/predict/pointwise/kernel"] == (1, 1, width, 9 * 91)
 
 
 def test_builtin_names_imply_the_mobile_scalings():
