@@ -15,8 +15,6 @@ import time
 
 import jax
 import jax.numpy as jnp
-from jax.sharding import Mesh, NamedSharding, PartitionSpec
-import numpy as np
 
 from proxy_task.config import get_preset
 from proxy_task.data import class_names
@@ -24,6 +22,7 @@ from proxy_task.detection import AnchorConfig, generate_anchors
 from proxy_task.optimizer import make_optimizer
 from proxy_task.retinanet import RetinaNet
 from proxy_task.train_step import StepContext, create_state, eval_step, train_step
+from proxy_task.runtime.data_parallel import data_parallel_shardings
 from proxy_task.runtime.host_cpu import host_cpu  # also what the other benchmarks import from here
 from proxy_task.runtime.xla_cpu_options import jit_options
 from search_space import SPINENET_49
@@ -86,7 +85,7 @@ class JaxTrainer:
             num_classes=setting.num_classes, match=config.match, loss=config.loss,
             postprocess=config.postprocess,
         )
-        data_sharding, replicated = _shardings(setting.batch_size)
+        data_sharding, replicated = data_parallel_shardings(setting.batch_size)
         state = create_state(context, config, replicated)
         batch = jax.device_put(synthetic_batch(setting), data_sharding)
         options = jit_options()  # as proxy_task.train compiles them
@@ -115,15 +114,6 @@ class JaxTrainer:
             out = self.eval_fn(self.state, images)
         jax.block_until_ready(out)
         return (time.perf_counter() - start) / steps
-
-
-def _shardings(batch_size: int):
-    """Data-parallel over every local device, as ``proxy_task.train`` does."""
-    devices = jax.devices()
-    if batch_size % len(devices):
-        raise ValueError(f"batch {batch_size} is not divisible by the {len(devices)} local devices")
-    mesh = Mesh(np.array(devices), ("data",))
-    return NamedSharding(mesh, PartitionSpec("data")), NamedSharding(mesh, PartitionSpec())
 
 
 def matmul_flops_per_second(dtype: str = "float32", min_seconds: float = 1.0) -> dict:

@@ -15,13 +15,12 @@ from pathlib import Path
 from typing import Callable
 
 import jax
-import numpy as np
-from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from proxy_task.config import ProxyConfig
 from proxy_task.checkpoint import CheckpointMismatchError, load_checkpoint, save_checkpoint
 from proxy_task.data import dataset_info, ensure_prepared
 from proxy_task.detection import AnchorConfig, generate_anchors
+from proxy_task.runtime.data_parallel import data_parallel_shardings
 from proxy_task.runtime.host_allocator import active_allocator
 from proxy_task.runtime.phase_clock import PhaseClock
 from proxy_task.optimizer import make_optimizer
@@ -69,17 +68,6 @@ class ProxyResult:
         return dataclasses.asdict(self)
 
 
-def _mesh_shardings(batch_size: int):
-    devices = jax.devices()
-    if batch_size % len(devices):
-        raise ValueError(
-            f"batch size {batch_size} is not divisible by the {len(devices)} local devices; "
-            f"use a multiple of {len(devices)}"
-        )
-    mesh = Mesh(np.array(devices), ("data",))
-    return NamedSharding(mesh, PartitionSpec("data")), NamedSharding(mesh, PartitionSpec())
-
-
 def prepare_trial(spec: ArchitectureSpec, config: ProxyConfig):
     """Validates, prepares the data and builds the step context of one trial.
 
@@ -88,7 +76,7 @@ def prepare_trial(spec: ArchitectureSpec, config: ProxyConfig):
     validate(spec, config.scaling.input_size)
     ensure_prepared(config.data)
     info = dataset_info(config.data)
-    shardings = _mesh_shardings(config.data.batch_size)
+    shardings = data_parallel_shardings(config.data.batch_size)
     steps_per_epoch = max(1, info.num_examples["train"] // config.data.batch_size)
     total_steps = max(1, math.ceil(config.train.epochs * steps_per_epoch))
     anchor_config = AnchorConfig(spec.min_level, spec.max_level, anchor_size=config.scaling.anchor_size)
