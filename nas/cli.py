@@ -12,6 +12,7 @@ import sys
 from nas.compare.command import add_parser as add_compare_parser
 from nas.study.command import add_parser as add_study_parser
 from nas.search_study.command import add_parser as add_search_study_parser
+from nas.tf_import_command import add_parser as add_import_tf_parser
 from nas.view.command import add_parser as add_view_parser
 from nas.output_dirs import check_output_dir
 from nas.overrides import ConfigError
@@ -218,6 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_compare_parser(commands)
     add_study_parser(commands)
     add_search_study_parser(commands)
+    add_import_tf_parser(commands)
     add_view_parser(commands)
     return parser
 

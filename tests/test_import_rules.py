@@ -21,7 +21,7 @@ OURS = set(ALLOWED)
 # Third-party packages confined to one place.
 CONFINED = {
     "ray": ("nas/",),
-    "tensorflow": ("proxy_task/data/tensorflow_cpu.py", "benchmarks/"),
+    "tensorflow": ("proxy_task/data/tensorflow_cpu.py", "proxy_task/tf_import/checkpoint_reader.py", "benchmarks/"),
 }
 
 

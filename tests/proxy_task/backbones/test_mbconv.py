@@ -79,7 +79,7 @@ def test_shortcut_only_when_the_shape_is_kept():
 
 
 def test_squeeze_excitation_gates_with_a_hard_sigmoid():
-    # With zero SE kernels a gate is hard_sigmoid(bias) = relu6(bias + 3) / 6: 0.5 at 0, 1 from 3 on.
+    # With zero SE kernels a gate is relu6(bias + 3) * 0.16667 (TF's hard sigmoid): 0.5 at 0, 1 from 3 on.
     x = jax.random.normal(jax.random.key(2), (1, 4, 4, 4))
     block = MBConv(4, settings=MBConvSettings(expand_ratio=1))
     variables = block.init(jax.random.key(0), x, False)
