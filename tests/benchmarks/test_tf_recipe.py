@@ -56,13 +56,17 @@ def exported_specs():
 @pytest.mark.slow
 @pytest.mark.skipif(not TF_PYTHON.exists(), reason="needs .venv-tfmg (benchmarks/tf_model_garden/setup_env.sh)")
 def test_the_recipe_builds_exported_specs_with_our_parameter_counts(tmp_path):
-    scaling = get_scaling("49")
+    check_tf_counts(exported_specs(), get_scaling("49"), TF_RECIPE, tmp_path)
+
+
+def check_tf_counts(specs, scaling, recipe: str, tmp_path) -> None:
+    """TF Model Garden builds each exported spec with ``recipe`` with the parameters we count."""
     expected = {}
-    for index, spec in enumerate(exported_specs()):
+    for index, spec in enumerate(specs):
         path = tmp_path / f"exported_{index}.py"
         path.write_text(export_spec(spec, "tf", scaling))
         expected[str(path)] = count_cost(spec, scaling).backbone_params
-    run = subprocess.run([str(TF_PYTHON), "-c", BUILD, *expected], input=TF_RECIPE, capture_output=True,
+    run = subprocess.run([str(TF_PYTHON), "-c", BUILD, *expected], input=recipe, capture_output=True,
                          text=True, timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]
     [line] = [line for line in run.stdout.splitlines() if line.startswith("COUNTS ")]
@@ -81,14 +85,5 @@ def mobile_specs(random_specs):
 @pytest.mark.skipif(not TF_PYTHON.exists(), reason="needs .venv-tfmg (benchmarks/tf_model_garden/setup_env.sh)")
 @pytest.mark.parametrize("variant", ["49-mobile", "49XS-mobile"])
 def test_spinenet_mobile_builds_exported_mobile_specs_with_our_parameter_counts(variant, random_specs, tmp_path):
-    scaling = get_scaling(variant).replace(input_size=256)
-    expected = {}
-    for index, spec in enumerate(mobile_specs(random_specs)):
-        path = tmp_path / f"mobile_{index}.py"
-        path.write_text(export_spec(spec, "tf", scaling))
-        expected[str(path)] = count_cost(spec, scaling).backbone_params
-    run = subprocess.run([str(TF_PYTHON), "-c", BUILD, *expected], input=TF_MOBILE_RECIPE, capture_output=True,
-                         text=True, timeout=600)
-    assert run.returncode == 0, run.stderr[-3000:]
-    [line] = [line for line in run.stdout.splitlines() if line.startswith("COUNTS ")]
-    assert json.loads(line.removeprefix("COUNTS ")) == expected
+    check_tf_counts(mobile_specs(random_specs), get_scaling(variant).replace(input_size=256), TF_MOBILE_RECIPE,
+                    tmp_path)

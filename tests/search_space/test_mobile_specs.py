@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import json
 
 import pytest
@@ -13,6 +12,7 @@ from search_space import (
     spec_hash, validate,
 )
 from search_space.spec import MOBILE_STEM, StemSpec
+from tests.search_space.test_export_formats import import_text
 
 # official/vision/modeling/backbones/spinenet_mobile.py (tf-models-official 2.20.0) SPINENET_BLOCK_SPECS.
 TF_MOBILE_BLOCK_SPECS_TEXT = """\
@@ -39,15 +39,6 @@ TF_MOBILE_SCALING = {
     "49S-mobile": {"endpoints_num_filters": 40, "filter_size_scale": 0.65},
     "49XS-mobile": {"endpoints_num_filters": 24, "filter_size_scale": 0.6},
 }
-
-
-def import_text(text: str, tmp_path, name: str):
-    path = tmp_path / f"{name}.py"
-    path.write_text(text)
-    module_spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(module_spec)
-    module_spec.loader.exec_module(module)
-    return module
 
 
 @pytest.mark.parametrize("variant", sorted(TF_MOBILE_SCALING))
